@@ -1,0 +1,142 @@
+package credential_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/keygate/keygate/credential"
+)
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	live := credential.NewAPIKey(credential.EnvLive, time.Now()).Token
+	sdbx := credential.NewAPIKey(credential.EnvSandbox, time.Now()).Token
+	partner := credential.NewPartnerKey(credential.EnvLive, time.Now()).Token
+	legacy := credential.NewLegacyKey()
+	client := credential.NewClientToken(credential.EnvSandbox)
+
+	// flip changes the last character of s to another valid base62 one.
+	flip := func(s string) string {
+		c := byte('A')
+		if s[len(s)-1] == 'A' {
+			c = 'B'
+		}
+		return s[:len(s)-1] + string(c)
+	}
+
+	tests := []struct {
+		name string
+		in   string
+		kind credential.Kind
+		env  credential.Env
+		err  error
+	}{
+		{"APIKeyLive", live, credential.KindAPIKey, credential.EnvLive, nil},
+		{"APIKeySandbox", sdbx, credential.KindAPIKey, credential.EnvSandbox, nil},
+		{"APIKeyWrongCheck", flip(live), credential.KindAPIKey, credential.EnvLive, credential.ErrCheck},
+		{"APIKeyWrongSecret", live[:45] + flip(live[45:46]) + live[46:], credential.KindAPIKey, credential.EnvLive, credential.ErrCheck},
+		{"PaddleExample", "pdl_live_apikey_01gtgztp8f4kek3yd4g1wrksa3_q6TGTJyvoIz7LDtXT65bX7_AQO", credential.KindAPIKey, credential.EnvLive, credential.ErrCheck},
+		{"PartnerKey", partner, credential.KindPartnerKey, credential.EnvLive, nil},
+		{"PartnerKeyWrongCheck", flip(partner), credential.KindPartnerKey, credential.EnvLive, credential.ErrCheck},
+		{"Legacy", legacy, credential.KindLegacyKey, credential.EnvNone, nil},
+		{"ClientToken", client, credential.KindClientToken, credential.EnvSandbox, nil},
+		{"ClientTokenLive", "live_7d279f61a3499fed520f7cd8c08", credential.KindClientToken, credential.EnvLive, nil},
+		{"Empty", "", credential.KindUnknown, credential.EnvNone, credential.ErrMalformed},
+		{"TestEnvKey", strings.Replace(live, "pdl_live_", "pdl_test_", 1), credential.KindUnknown, credential.EnvNone, credential.ErrMalformed},
+		{"UpperCaseID", live[:16] + strings.ToUpper(live[16:42]) + live[42:], credential.KindUnknown, credential.EnvNone, credential.ErrMalformed},
+		{"Truncated", live[:68], credential.KindUnknown, credential.EnvNone, credential.ErrMalformed},
+		{"Extended", live + "x", credential.KindUnknown, credential.EnvNone, credential.ErrMalformed},
+		{"TrailingNewline", live + "\n", credential.KindUnknown, credential.EnvNone, credential.ErrMalformed},
+		{"ClientShort", client[:31], credential.KindUnknown, credential.EnvNone, credential.ErrMalformed},
+		{"ClientSymbol", "live_7d279f61a3499fed520f7cd8c0-", credential.KindUnknown, credential.EnvNone, credential.ErrMalformed},
+		{"Legacy49", legacy[:49], credential.KindUnknown, credential.EnvNone, credential.ErrMalformed},
+		{"LegacySymbol", legacy[:49] + "-", credential.KindUnknown, credential.EnvNone, credential.ErrMalformed},
+		{"Garbage", "hello world", credential.KindUnknown, credential.EnvNone, credential.ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, err := credential.Parse(tt.in)
+			if tt.err == nil {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, tt.err)
+			}
+			require.Equal(t, tt.kind, tok.Kind)
+			require.Equal(t, tt.env, tok.Env)
+		})
+	}
+}
+
+func TestParseIn(t *testing.T) {
+	t.Parallel()
+	live := credential.NewAPIKey(credential.EnvLive, time.Now()).Token
+	_, err := credential.ParseIn(live, credential.EnvLive)
+	require.NoError(t, err)
+	tok, err := credential.ParseIn(live, credential.EnvSandbox)
+	require.ErrorIs(t, err, credential.ErrEnvironment)
+	require.Equal(t, credential.KindAPIKey, tok.Kind)
+
+	_, err = credential.ParseIn(credential.NewClientToken(credential.EnvLive), credential.EnvSandbox)
+	require.ErrorIs(t, err, credential.ErrEnvironment)
+	_, err = credential.ParseIn(credential.NewLegacyKey(), credential.EnvSandbox)
+	require.NoError(t, err, "legacy keys name no environment")
+}
+
+// TestParseDoesNotAllocate guards the hot path: every request parses its
+// token, and a parse must not put work on the garbage collector.
+func TestParseDoesNotAllocate(t *testing.T) {
+	live := credential.NewAPIKey(credential.EnvLive, time.Now()).Token
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, err := credential.Parse(live); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.Zero(t, allocs)
+}
+
+// FuzzParse checks that Parse never panics and that whatever it accepts is
+// exactly one of the documented shapes. Findings of the fuzzer are kept in
+// testdata/fuzz/FuzzParse and run as regression cases by plain go test.
+func FuzzParse(f *testing.F) {
+	f.Add(credential.NewAPIKey(credential.EnvLive, time.Now()).Token)
+	f.Add(credential.NewAPIKey(credential.EnvSandbox, time.Now()).Token)
+	f.Add(credential.NewPartnerKey(credential.EnvLive, time.Now()).Token)
+	f.Add(credential.NewClientToken(credential.EnvLive))
+	f.Add(credential.NewLegacyKey())
+	f.Add("pdl_live_apikey_")
+	f.Add("psk_sdbx_")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		tok, err := credential.Parse(s)
+		if err != nil {
+			return
+		}
+		switch tok.Kind {
+		case credential.KindAPIKey:
+			if len(s) != credential.APIKeyLen || !apiKeyPattern.MatchString(s) {
+				t.Fatalf("accepted API key %q does not match the format", s)
+			}
+			last := strings.LastIndexByte(s, '_')
+			if referenceCheck(s[:last]) != s[last+1:] {
+				t.Fatalf("accepted API key %q with a wrong check", s)
+			}
+		case credential.KindPartnerKey:
+			if !strings.HasPrefix(s, "psk_") || strings.Count(s, "_") != 4 {
+				t.Fatalf("accepted partner key %q does not match the format", s)
+			}
+		case credential.KindLegacyKey:
+			if len(s) != credential.LegacyKeyLen || tok.Secret != s {
+				t.Fatalf("accepted legacy key %q", s)
+			}
+		case credential.KindClientToken:
+			if len(s) != credential.ClientTokenLen || tok.Env == credential.EnvNone {
+				t.Fatalf("accepted client token %q", s)
+			}
+		default:
+			t.Fatalf("nil error with kind %v for %q", tok.Kind, s)
+		}
+	})
+}
