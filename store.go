@@ -1,0 +1,128 @@
+package keygate
+
+import (
+	"context"
+	"time"
+)
+
+// Store is keygate's persistence. The sqlite and postgres packages implement
+// it; the storetest package is the conformance suite both pass.
+//
+// All work happens inside a transaction. A Store is safe for concurrent use.
+type Store interface {
+	// Update runs fn in a read-write transaction and commits it if fn returns
+	// nil. Entities fn reads in it are locked against concurrent Update
+	// transactions until it ends, so a read-check-write is safe.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Ping reports whether the database is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
+
+// Tx is one transaction of a Store. It must not be used after the function
+// that received it returns. Its methods return *Error with CodeNotFound for a
+// missing entity and CodeConflict for a uniqueness violation; any other error
+// is internal.
+type Tx interface {
+	// CreateAccount inserts a new account.
+	CreateAccount(ctx context.Context, a *Account) error
+	// FindAccountByID returns an account; CodeNotFound if there is none.
+	FindAccountByID(ctx context.Context, id string) (*Account, error)
+	// FindAccounts returns a page of accounts and the total of the filter.
+	FindAccounts(ctx context.Context, f AccountFilter) ([]*Account, int, error)
+
+	// CreateUser inserts a new user; CodeConflict if its e-mail is taken in
+	// its environment.
+	CreateUser(ctx context.Context, u *User) error
+	// FindUserByEmail returns the user with that (normalised) e-mail address
+	// in env; CodeNotFound if there is none.
+	FindUserByEmail(ctx context.Context, env Environment, email string) (*User, error)
+
+	// CreateAPIKey inserts a new API key.
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// FindAPIKeyByID returns the API key with that ID in any account;
+	// CodeNotFound if there is none. Callers acting for an account must
+	// check the key's AccountID.
+	FindAPIKeyByID(ctx context.Context, id string) (*APIKey, error)
+	// FindAPIKeyByHash returns the key whose secret hash is hash in env, for
+	// legacy keys, which carry no ID; CodeNotFound if there is none.
+	FindAPIKeyByHash(ctx context.Context, env Environment, hash []byte) (*APIKey, error)
+	// FindAPIKeys returns a page of API keys and the total of the filter.
+	FindAPIKeys(ctx context.Context, f APIKeyFilter) ([]*APIKey, int, error)
+	// UpdateAPIKey writes every mutable field of k; CodeNotFound if it does
+	// not exist.
+	UpdateAPIKey(ctx context.Context, k *APIKey) error
+
+	// CreateEvent inserts an event.
+	CreateEvent(ctx context.Context, e *Event) error
+	// FindEvents returns a page of events and the total of the filter.
+	FindEvents(ctx context.Context, f EventFilter) ([]*Event, int, error)
+}
+
+// Page selects a page of a list ordered by ID.
+type Page struct {
+	// After is the ID after which the page starts (exclusive); "" for the
+	// first page.
+	After string
+	// Limit is the page size; 0 means DefaultPageSize.
+	Limit int
+	// Desc orders by ID descending (newest first) instead of ascending.
+	Desc bool
+	// SkipCount skips counting the filter's total; the total is then -1.
+	SkipCount bool
+}
+
+// Pagination limits, as Paddle's.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+	// MaxCount is the largest total a list reports exactly; beyond it the
+	// total is MaxCount+1, as Paddle's estimated_total.
+	MaxCount = 100000
+)
+
+// Size returns the page size to use: Limit clamped to [1, MaxPageSize], with
+// DefaultPageSize for 0.
+func (p Page) Size() int {
+	switch {
+	case p.Limit <= 0:
+		return DefaultPageSize
+	case p.Limit > MaxPageSize:
+		return MaxPageSize
+	}
+	return p.Limit
+}
+
+// AccountFilter selects accounts.
+type AccountFilter struct {
+	Environment *Environment
+	Page
+}
+
+// APIKeyFilter selects the API keys of one account.
+type APIKeyFilter struct {
+	// AccountID is required: keys are only ever listed within an account.
+	AccountID string
+	// IDs keeps only these keys, if not empty.
+	IDs []string
+	// Statuses keeps only keys with these statuses at Now, if not empty.
+	Statuses []APIKeyStatus
+	// Now is the time statuses are evaluated at (a key past its expiry is
+	// expired).
+	Now time.Time
+	Page
+}
+
+// EventFilter selects the events of one account.
+type EventFilter struct {
+	// AccountID is required.
+	AccountID string
+	// Types keeps only events of these types, if not empty.
+	Types []EventType
+	// EntityID keeps only events about this entity, if not empty.
+	EntityID string
+	Page
+}
