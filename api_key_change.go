@@ -99,3 +99,16 @@ func equalPermissions(a, b []Permission) bool {
 	}
 	return true
 }
+
+// LegacyKeyImport is what importing a legacy key takes; the key itself is
+// checked by its format.
+type LegacyKeyImport struct {
+	Name string
+}
+
+// Validate checks the import.
+func (c LegacyKeyImport) Validate() error {
+	var v validation
+	validateText(&v, "name", c.Name, 1, KeyNameMaxLen)
+	return v.err()
+}

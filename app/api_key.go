@@ -1,0 +1,179 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/credential"
+	"github.com/keygate/keygate/wire"
+)
+
+// CreateAPIKey creates a standard API key in an account and returns it with
+// the full key, which exists nowhere else: show it once. It writes
+// api_key.created.
+func (s *Service) CreateAPIKey(ctx context.Context, sc Scope, accountID string, in keygate.APIKeyCreate) (*keygate.APIKey, string, error) {
+	now := s.now()
+	in, err := in.Validate(now)
+	if err != nil {
+		return nil, "", err
+	}
+	var k *keygate.APIKey
+	var token string
+	err = s.Store.Update(ctx, func(tx keygate.Tx) error {
+		a, err := findAccount(ctx, tx, sc, accountID)
+		if err != nil {
+			return err
+		}
+		nk := credential.NewAPIKey(credential.EnvFromName(string(a.Environment)), now)
+		k = &keygate.APIKey{
+			ID: nk.EntityID, AccountID: a.ID, Environment: a.Environment, Name: in.Name, Description: in.Description,
+			Status: keygate.APIKeyActive, Permissions: in.Permissions, Rotatable: in.Rotatable, SecretHash: nk.Hash[:],
+			ExpiresAt: in.ExpiresAt, CreatedAt: now, UpdatedAt: now,
+		}
+		token = nk.Token
+		if err := tx.CreateAPIKey(ctx, k); err != nil {
+			return err
+		}
+		return emit(ctx, tx, a.ID, a.Environment, keygate.EventAPIKeyCreated, k.ID, wire.NewAPIKey(k, now), now)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return k, token, nil
+}
+
+// ImportLegacyKey records a pre-2025 legacy key (50 characters of
+// [a-zA-Z0-9]) so that it keeps working: full access, no expiry, and no
+// reactivation once revoked. Only its SHA-256 is stored. It writes
+// api_key.created.
+func (s *Service) ImportLegacyKey(ctx context.Context, sc Scope, accountID, name, key string) (*keygate.APIKey, error) {
+	now := s.now()
+	tok, err := credential.Parse(key)
+	if err != nil || tok.Kind != credential.KindLegacyKey {
+		return nil, &keygate.Error{Code: keygate.CodeInvalidField, Message: "Request does not pass validation.",
+			Fields: []keygate.FieldError{{Field: "key", Message: "must be a legacy key: 50 characters of [a-zA-Z0-9]"}}}
+	}
+	if err := (keygate.LegacyKeyImport{Name: name}).Validate(); err != nil {
+		return nil, err
+	}
+	hash := credential.HashSecret(tok.Secret)
+	var k *keygate.APIKey
+	err = s.Store.Update(ctx, func(tx keygate.Tx) error {
+		a, err := findAccount(ctx, tx, sc, accountID)
+		if err != nil {
+			return err
+		}
+		k = &keygate.APIKey{
+			ID: credential.NewID("apikey", now), AccountID: a.ID, Environment: a.Environment, Name: name,
+			Status: keygate.APIKeyActive, Legacy: true, SecretHash: hash[:], CreatedAt: now, UpdatedAt: now,
+		}
+		if err := tx.CreateAPIKey(ctx, k); err != nil {
+			return err
+		}
+		return emit(ctx, tx, a.ID, a.Environment, keygate.EventAPIKeyCreated, k.ID, wire.NewAPIKey(k, now), now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// GetAPIKey returns an API key the scope may see; a key of another account
+// is CodeNotFound, exactly as a key that does not exist.
+func (s *Service) GetAPIKey(ctx context.Context, sc Scope, id string) (*keygate.APIKey, error) {
+	var k *keygate.APIKey
+	err := s.Store.View(ctx, func(tx keygate.Tx) error {
+		var err error
+		k, err = findAPIKey(ctx, tx, sc, id)
+		return err
+	})
+	return k, err
+}
+
+// ListAPIKeys lists the keys of the scope's account (or, for the operator,
+// of f.AccountID), with statuses evaluated now.
+func (s *Service) ListAPIKeys(ctx context.Context, sc Scope, f keygate.APIKeyFilter) ([]*keygate.APIKey, int, error) {
+	if !sc.operator {
+		f.AccountID = sc.accountID
+	}
+	f.Now = s.now()
+	var list []*keygate.APIKey
+	var total int
+	err := s.Store.View(ctx, func(tx keygate.Tx) error {
+		if _, err := findAccount(ctx, tx, sc, f.AccountID); err != nil {
+			return err
+		}
+		var err error
+		list, total, err = tx.FindAPIKeys(ctx, f)
+		return err
+	})
+	return list, total, err
+}
+
+// UpdateAPIKey changes a key's name, description or permissions (never its
+// expiry) and writes api_key.updated if anything changed.
+func (s *Service) UpdateAPIKey(ctx context.Context, sc Scope, id string, u keygate.APIKeyUpdate) (*keygate.APIKey, error) {
+	return s.changeAPIKey(ctx, sc, id, keygate.EventAPIKeyUpdated, func(k *keygate.APIKey, now time.Time) (bool, error) {
+		return k.Apply(now, u)
+	})
+}
+
+// RevokeAPIKey revokes a key on a user's behalf: it stops working at once and
+// may be reactivated within keygate.ReactivationWindow. Writes
+// api_key.revoked.
+func (s *Service) RevokeAPIKey(ctx context.Context, sc Scope, id string) (*keygate.APIKey, error) {
+	return s.changeAPIKey(ctx, sc, id, keygate.EventAPIKeyRevoked, func(k *keygate.APIKey, now time.Time) (bool, error) {
+		return true, k.Revoke(now, keygate.RevokedByUser)
+	})
+}
+
+// ReactivateAPIKey brings back a key a user revoked less than
+// keygate.ReactivationWindow ago. Paddle has no reactivation event, so it
+// writes api_key.updated, whose status is active again.
+func (s *Service) ReactivateAPIKey(ctx context.Context, sc Scope, id string) (*keygate.APIKey, error) {
+	return s.changeAPIKey(ctx, sc, id, keygate.EventAPIKeyUpdated, func(k *keygate.APIKey, now time.Time) (bool, error) {
+		return true, k.Reactivate(now)
+	})
+}
+
+// changeAPIKey is the shape of every change to a key: in one transaction,
+// find it (locked), apply change at now, and if it changed, write it and its
+// event of type typ.
+func (s *Service) changeAPIKey(ctx context.Context, sc Scope, id string, typ keygate.EventType, change func(*keygate.APIKey, time.Time) (bool, error)) (*keygate.APIKey, error) {
+	now := s.now()
+	var k *keygate.APIKey
+	err := s.Store.Update(ctx, func(tx keygate.Tx) error {
+		var err error
+		if k, err = findAPIKey(ctx, tx, sc, id); err != nil {
+			return err
+		}
+		changed, err := change(k, now)
+		if err != nil || !changed {
+			return err
+		}
+		if err := tx.UpdateAPIKey(ctx, k); err != nil {
+			return err
+		}
+		return emit(ctx, tx, k.AccountID, k.Environment, typ, k.ID, wire.NewAPIKey(k, now), now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// findAPIKey returns the key if the scope may see it, CodeNotFound if not.
+func findAPIKey(ctx context.Context, tx keygate.Tx, sc Scope, id string) (*keygate.APIKey, error) {
+	if !credential.ValidID("apikey", id) {
+		return nil, keygate.NotFound(id)
+	}
+	k, err := tx.FindAPIKeyByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.allows(k.AccountID) {
+		return nil, keygate.NotFound(id)
+	}
+	return k, nil
+}

@@ -1,0 +1,118 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/keygate/keygate"
+)
+
+// CreateAPIKey implements keygate.Tx.
+func (tx *Tx) CreateAPIKey(ctx context.Context, k *keygate.APIKey) error {
+	perms, err := permissionsJSON(k)
+	if err != nil {
+		return tx.db.internal("CreateAPIKey", err)
+	}
+	return tx.exec(ctx, "CreateAPIKey", "",
+		k.ID, k.AccountID, string(k.Environment), k.Name, nullString(k.Description), string(k.Status),
+		perms, k.Rotatable, k.Legacy, k.SecretHash, nullTime(k.ExposedAt), nullTime(k.ExpiresAt),
+		nullTime(k.LastUsedAt), nullTime(k.RevokedAt), string(k.RevokedBy), utc(k.CreatedAt), utc(k.UpdatedAt))
+}
+
+// UpdateAPIKey implements keygate.Tx.
+func (tx *Tx) UpdateAPIKey(ctx context.Context, k *keygate.APIKey) error {
+	perms, err := permissionsJSON(k)
+	if err != nil {
+		return tx.db.internal("UpdateAPIKey", err)
+	}
+	return tx.exec(ctx, "UpdateAPIKey", k.ID,
+		k.ID, k.Name, nullString(k.Description), string(k.Status), perms, k.SecretHash,
+		nullTime(k.ExposedAt), nullTime(k.ExpiresAt), nullTime(k.LastUsedAt), nullTime(k.RevokedAt),
+		string(k.RevokedBy), utc(k.UpdatedAt))
+}
+
+// FindAPIKeyByID implements keygate.Tx. In an Update transaction the row is
+// locked (SELECT … FOR UPDATE on PostgreSQL; SQLite's writer is exclusive).
+func (tx *Tx) FindAPIKeyByID(ctx context.Context, id string) (*keygate.APIKey, error) {
+	name := "FindAPIKeyByID"
+	if tx.write {
+		name = "FindAPIKeyByIDForUpdate"
+	}
+	return tx.findAPIKey(ctx, name, id, id)
+}
+
+// FindAPIKeyByHash implements keygate.Tx.
+func (tx *Tx) FindAPIKeyByHash(ctx context.Context, env keygate.Environment, hash []byte) (*keygate.APIKey, error) {
+	return tx.findAPIKey(ctx, "FindAPIKeyByHash", "", string(env), hash)
+}
+
+func (tx *Tx) findAPIKey(ctx context.Context, name, id string, args ...any) (*keygate.APIKey, error) {
+	k, err := scanAPIKey(tx.tx.QueryRowContext(ctx, tx.query(name), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		if id == "" {
+			return nil, keygate.Errorf(keygate.CodeNotFound, "API key not found.")
+		}
+		return nil, keygate.NotFound(id)
+	} else if err != nil {
+		return nil, tx.translate(name, err)
+	}
+	return k, nil
+}
+
+// FindAPIKeys implements keygate.Tx.
+func (tx *Tx) FindAPIKeys(ctx context.Context, f keygate.APIKeyFilter) ([]*keygate.APIKey, int, error) {
+	if f.AccountID == "" {
+		return nil, 0, tx.db.internal("FindAPIKeys", errors.New("no account in filter"))
+	}
+	name, after := listQuery("FindAPIKeys", f.Page)
+	args := []any{f.AccountID, jsonList(f.IDs), jsonList(f.Statuses), utc(f.Now)}
+	rows, err := tx.tx.QueryContext(ctx, tx.query(name), append(args, after, f.Size())...)
+	if err != nil {
+		return nil, 0, tx.translate(name, err)
+	}
+	list, err := collect(rows, scanAPIKey)
+	if err != nil {
+		return nil, 0, tx.translate(name, err)
+	}
+	total, err := tx.count(ctx, "CountAPIKeys", f.Page, args...)
+	return list, total, err
+}
+
+// scanAPIKey scans the columns every API-key query selects, in this order.
+func scanAPIKey(s scanner) (*keygate.APIKey, error) {
+	var k keygate.APIKey
+	var env, status, revokedBy string
+	var desc, perms sql.NullString
+	var exposed, expires, lastUsed, revoked sql.NullTime
+	err := s.Scan(&k.ID, &k.AccountID, &env, &k.Name, &desc, &status, &perms, &k.Rotatable, &k.Legacy,
+		&k.SecretHash, &exposed, &expires, &lastUsed, &revoked, &revokedBy, &k.CreatedAt, &k.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	if perms.Valid {
+		if err := json.Unmarshal([]byte(perms.String), &k.Permissions); err != nil {
+			return nil, fmt.Errorf("permissions of %s: %w", k.ID, err)
+		}
+	}
+	k.Environment, k.Status, k.RevokedBy = keygate.Environment(env), keygate.APIKeyStatus(status), keygate.Revoker(revokedBy)
+	k.Description = stringPtr(desc)
+	k.ExposedAt, k.ExpiresAt, k.LastUsedAt, k.RevokedAt = timePtr(exposed), timePtr(expires), timePtr(lastUsed), timePtr(revoked)
+	k.CreatedAt, k.UpdatedAt = utc(k.CreatedAt), utc(k.UpdatedAt)
+	return &k, nil
+}
+
+// permissionsJSON returns the stored form of k's permissions: a JSON array,
+// or NULL for a legacy key.
+func permissionsJSON(k *keygate.APIKey) (any, error) {
+	if k.Legacy {
+		return nil, nil
+	}
+	if k.Permissions == nil {
+		return "[]", nil
+	}
+	b, err := json.Marshal(k.Permissions)
+	return string(b), err
+}

@@ -1,0 +1,44 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+
+	"github.com/keygate/keygate"
+)
+
+// CreateEvent implements keygate.Tx.
+func (tx *Tx) CreateEvent(ctx context.Context, e *keygate.Event) error {
+	return tx.exec(ctx, "CreateEvent", "", e.ID, e.AccountID, string(e.Environment), string(e.Type), e.EntityID, utc(e.OccurredAt), string(e.Data))
+}
+
+// FindEvents implements keygate.Tx.
+func (tx *Tx) FindEvents(ctx context.Context, f keygate.EventFilter) ([]*keygate.Event, int, error) {
+	if f.AccountID == "" {
+		return nil, 0, tx.db.internal("FindEvents", errors.New("no account in filter"))
+	}
+	name, after := listQuery("FindEvents", f.Page)
+	args := []any{f.AccountID, jsonList(f.Types), f.EntityID}
+	rows, err := tx.tx.QueryContext(ctx, tx.query(name), append(args, after, f.Size())...)
+	if err != nil {
+		return nil, 0, tx.translate(name, err)
+	}
+	list, err := collect(rows, scanEvent)
+	if err != nil {
+		return nil, 0, tx.translate(name, err)
+	}
+	total, err := tx.count(ctx, "CountEvents", f.Page, args...)
+	return list, total, err
+}
+
+func scanEvent(s scanner) (*keygate.Event, error) {
+	var e keygate.Event
+	var env, typ string
+	var data []byte
+	if err := s.Scan(&e.ID, &e.AccountID, &env, &typ, &e.EntityID, &e.OccurredAt, &data); err != nil {
+		return nil, err
+	}
+	e.Environment, e.Type, e.Data = keygate.Environment(env), keygate.EventType(typ), data
+	e.OccurredAt = utc(e.OccurredAt)
+	return &e, nil
+}

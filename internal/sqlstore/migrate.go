@@ -1,0 +1,85 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// versionPattern is the shape of a migration's version; being this strict
+// lets the version be written into SQL literally, with no placeholder, which
+// the two engines spell differently.
+var versionPattern = regexp.MustCompile(`^[0-9]{4}_[a-z0-9_]+$`)
+
+// Migrate applies, in lexical order, every NNNN_name.up.sql file under dir
+// of fsys that is not yet recorded in schema_migrations. Each file runs in a
+// transaction of its own, together with its record, so a failed migration
+// leaves nothing half-applied. lock is run first in every transaction to
+// serialise processes that migrate the same database at once (PostgreSQL
+// takes an advisory lock; SQLite's immediate transactions already are
+// exclusive, so it passes ""). Migrations are forward-only.
+func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS, dir, lock string) (applied []string, err error) {
+	files, err := fs.Glob(fsys, dir+"/*.up.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		version := strings.TrimSuffix(path.Base(f), ".up.sql")
+		if !versionPattern.MatchString(version) {
+			return applied, fmt.Errorf("migration file %s: name must be NNNN_name.up.sql", f)
+		}
+		ok, err := migrateFile(ctx, db, fsys, f, version, lock)
+		if err != nil {
+			return applied, fmt.Errorf("migration %s: %w", version, err)
+		}
+		if ok {
+			applied = append(applied, version)
+		}
+	}
+	return applied, nil
+}
+
+// migrateFile applies one migration unless it is recorded already, and
+// reports whether it applied it.
+func migrateFile(ctx context.Context, db *sql.DB, fsys fs.FS, file, version, lock string) (bool, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	if lock != "" {
+		if _, err := tx.ExecContext(ctx, lock); err != nil {
+			return false, fmt.Errorf("lock: %w", err)
+		}
+	}
+	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`
+	if _, err := tx.ExecContext(ctx, create); err != nil {
+		return false, err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = '`+version+`'`).Scan(&n); err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return false, nil
+	}
+	body, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return false, err
+	}
+	record := `INSERT INTO schema_migrations (version, applied_at) VALUES ('` + version + `', '` + time.Now().UTC().Format(time.RFC3339) + `')`
+	if _, err := tx.ExecContext(ctx, record); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
+}

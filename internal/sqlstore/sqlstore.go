@@ -1,0 +1,148 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/keygate/keygate"
+)
+
+// Dialect is what an engine supplies.
+type Dialect struct {
+	// Name names the engine in errors ("sqlite", "postgres").
+	Name string
+	// Queries are the engine's named queries, from LoadQueries.
+	Queries map[string]string
+	// IsUniqueViolation reports whether err is the engine's unique-constraint
+	// violation, by the driver's error code.
+	IsUniqueViolation func(error) bool
+}
+
+// DB implements keygate.Store over a writer and a reader pool. For SQLite
+// the writer has a single connection (SQLite has one writer at a time); for
+// PostgreSQL both may be the same pool.
+type DB struct {
+	writer  *sql.DB
+	reader  *sql.DB
+	dialect Dialect
+}
+
+var _ keygate.Store = (*DB)(nil)
+
+// New returns a store over writer and reader. It does not take ownership of
+// the pools until Close, which closes both.
+func New(writer, reader *sql.DB, d Dialect) *DB {
+	return &DB{writer: writer, reader: reader, dialect: d}
+}
+
+// Update implements keygate.Store.
+func (db *DB) Update(ctx context.Context, fn func(keygate.Tx) error) error {
+	return db.run(ctx, db.writer, nil, true, fn)
+}
+
+// View implements keygate.Store.
+func (db *DB) View(ctx context.Context, fn func(keygate.Tx) error) error {
+	return db.run(ctx, db.reader, &sql.TxOptions{ReadOnly: true}, false, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, write bool, fn func(keygate.Tx) error) error {
+	sqlTx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return db.internal("begin transaction", err)
+	}
+	defer sqlTx.Rollback()
+	if err := fn(&Tx{tx: sqlTx, db: db, write: write}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return db.internal("commit", err)
+	}
+	return nil
+}
+
+// Ping implements keygate.Store.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.reader.PingContext(ctx); err != nil {
+		return db.internal("ping", err)
+	}
+	return nil
+}
+
+// Close implements keygate.Store.
+func (db *DB) Close() error {
+	err := db.reader.Close()
+	if db.writer != db.reader {
+		err = errors.Join(err, db.writer.Close())
+	}
+	return err
+}
+
+// Writer returns the writer pool, for engine-specific maintenance and tests.
+func (db *DB) Writer() *sql.DB { return db.writer }
+
+// internal wraps an unexpected database error with what was being done.
+func (db *DB) internal(what string, err error) error {
+	return &keygate.Error{Code: keygate.CodeInternal, Message: "Internal error.", Err: fmt.Errorf("%s: %s: %w", db.dialect.Name, what, err)}
+}
+
+// Tx implements keygate.Tx over one database transaction.
+type Tx struct {
+	tx    *sql.Tx
+	db    *DB
+	write bool
+}
+
+var _ keygate.Tx = (*Tx)(nil)
+
+// query returns the named query; a missing name is a programming error that
+// LoadQueries already rules out for the required ones.
+func (tx *Tx) query(name string) string {
+	q, ok := tx.db.dialect.Queries[name]
+	if !ok {
+		panic("sqlstore: no query " + name)
+	}
+	return q
+}
+
+// exec runs a named statement and translates its error; notFoundID, if not
+// "", turns "no row affected" into keygate.NotFound(notFoundID).
+func (tx *Tx) exec(ctx context.Context, name, notFoundID string, args ...any) error {
+	res, err := tx.tx.ExecContext(ctx, tx.query(name), args...)
+	if err != nil {
+		return tx.translate(name, err)
+	}
+	if notFoundID != "" {
+		if n, err := res.RowsAffected(); err != nil {
+			return tx.translate(name, err)
+		} else if n == 0 {
+			return keygate.NotFound(notFoundID)
+		}
+	}
+	return nil
+}
+
+// translate turns a driver error into a keygate error: a unique violation is
+// CodeConflict, anything else internal with the query's name as context.
+func (tx *Tx) translate(name string, err error) error {
+	if tx.db.dialect.IsUniqueViolation(err) {
+		return &keygate.Error{Code: keygate.CodeConflict, Message: "The entity already exists.", Err: err}
+	}
+	return tx.db.internal(name, err)
+}
+
+// listQuery returns the Asc or Desc form of a list query and the cursor to
+// compare with: IDs are compared with "after" always, so that the condition
+// can use the index, and with no cursor that is "" ascending (every ID is
+// greater) or "~" descending (every ID, being [a-z0-9_], is smaller).
+func listQuery(name string, p keygate.Page) (query, after string) {
+	switch {
+	case p.Desc && p.After == "":
+		return name + "Desc", "~"
+	case p.Desc:
+		return name + "Desc", p.After
+	default:
+		return name + "Asc", p.After
+	}
+}

@@ -1,0 +1,114 @@
+// Package wire defines the JSON shapes in which keygate shows its entities:
+// Paddle's, field for field, so that Paddle's SDKs read them. The API
+// serves them, events snapshot them, and the CLI prints them with --json,
+// so all three always agree.
+package wire
+
+import (
+	"time"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/credential"
+)
+
+// TimeFormat is how times are written: RFC 3339 in UTC with microseconds, as
+// Paddle writes them ("2024-04-11T16:03:57.924146Z").
+const TimeFormat = "2006-01-02T15:04:05.000000Z07:00"
+
+// Time is a time that marshals in TimeFormat.
+type Time time.Time
+
+// MarshalJSON implements json.Marshaler.
+func (t Time) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Time(t).UTC().Format(TimeFormat) + `"`), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler; it takes any RFC 3339 time.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	var tt time.Time
+	if err := tt.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*t = Time(tt.UTC())
+	return nil
+}
+
+// timePtr converts a nullable time.
+func timePtr(t *time.Time) *Time {
+	if t == nil {
+		return nil
+	}
+	w := Time(*t)
+	return &w
+}
+
+// APIKey is Paddle's api_key entity.
+type APIKey struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Description *string  `json:"description"`
+	Status      string   `json:"status"`
+	Key         string   `json:"key"`
+	Permissions []string `json:"permissions"`
+	Rotatable   bool     `json:"rotatable"`
+	ExposedAt   *Time    `json:"exposed_at"`
+	ExpiresAt   *Time    `json:"expires_at"`
+	LastUsedAt  *Time    `json:"last_used_at"`
+	CreatedAt   Time     `json:"created_at"`
+	UpdatedAt   Time     `json:"updated_at"`
+}
+
+// NewAPIKey returns k as the API shows it at now: its status evaluated at
+// now and its key obfuscated. Legacy keys have permissions null.
+func NewAPIKey(k *keygate.APIKey, now time.Time) *APIKey {
+	w := &APIKey{
+		ID: k.ID, Name: k.Name, Description: k.Description, Status: string(k.StatusAt(now)),
+		Rotatable: k.Rotatable, ExposedAt: timePtr(k.ExposedAt), ExpiresAt: timePtr(k.ExpiresAt),
+		LastUsedAt: timePtr(k.LastUsedAt), CreatedAt: Time(k.CreatedAt), UpdatedAt: Time(k.UpdatedAt),
+	}
+	if k.Legacy {
+		w.Key = credential.ObfuscateLegacy(k.ID)
+		return w
+	}
+	w.Key = credential.Obfuscate(credential.EnvFromName(string(k.Environment)), k.ID)
+	w.Permissions = make([]string, len(k.Permissions))
+	for i, p := range k.Permissions {
+		w.Permissions[i] = string(p)
+	}
+	return w
+}
+
+// Account is keygate's account (seller) as its CLI and admin API show it.
+type Account struct {
+	ID          string `json:"id"`
+	Environment string `json:"environment"`
+	Name        string `json:"name"`
+	CreatedAt   Time   `json:"created_at"`
+	UpdatedAt   Time   `json:"updated_at"`
+}
+
+// NewAccount returns a as it is shown.
+func NewAccount(a *keygate.Account) *Account {
+	return &Account{ID: a.ID, Environment: string(a.Environment), Name: a.Name, CreatedAt: Time(a.CreatedAt), UpdatedAt: Time(a.UpdatedAt)}
+}
+
+// User is a dashboard user as the CLI shows it; never with its password hash.
+type User struct {
+	ID        string `json:"id"`
+	AccountID string `json:"account_id"`
+	Email     string `json:"email"`
+	CreatedAt Time   `json:"created_at"`
+}
+
+// NewUser returns u as it is shown.
+func NewUser(u *keygate.User) *User {
+	return &User{ID: u.ID, AccountID: u.AccountID, Email: u.Email, CreatedAt: Time(u.CreatedAt)}
+}
+
+// Event is Paddle's event entity, as GET /events lists it.
+type Event struct {
+	EventID    string `json:"event_id"`
+	EventType  string `json:"event_type"`
+	OccurredAt Time   `json:"occurred_at"`
+	Data       any    `json:"data"`
+}
