@@ -52,9 +52,20 @@ type Tx interface {
 	FindAPIKeyByHash(ctx context.Context, env Environment, hash []byte) (*APIKey, error)
 	// FindAPIKeys returns a page of API keys and the total of the filter.
 	FindAPIKeys(ctx context.Context, f APIKeyFilter) ([]*APIKey, int, error)
-	// UpdateAPIKey writes every mutable field of k; CodeNotFound if it does
-	// not exist.
+	// UpdateAPIKey writes every mutable field of k except LastUsedAt, which
+	// only TouchAPIKeys writes; CodeNotFound if it does not exist.
 	UpdateAPIKey(ctx context.Context, k *APIKey) error
+	// TouchAPIKeys records last-used times; a time earlier than the one
+	// stored is ignored, and unknown IDs are skipped. It is not a change:
+	// it writes no change-feed entry and no event.
+	TouchAPIKeys(ctx context.Context, uses []LastUse) error
+
+	// FindChanges returns up to limit entries of the change feed after
+	// sequence number after, oldest first. CreateAPIKey and UpdateAPIKey
+	// write the entries, in the same transaction as their change.
+	FindChanges(ctx context.Context, after int64, limit int) ([]Change, error)
+	// LastChangeSeq returns the sequence number of the newest change, or 0.
+	LastChangeSeq(ctx context.Context) (int64, error)
 
 	// CreateEvent inserts an event.
 	CreateEvent(ctx context.Context, e *Event) error
@@ -125,4 +136,30 @@ type EventFilter struct {
 	// EntityID keeps only events about this entity, if not empty.
 	EntityID string
 	Page
+}
+
+// Change is an entry of the change feed: credential CredentialID changed
+// (was created, updated, revoked, reactivated, rotated or expired). Seq
+// increases in commit order, so a reader that has seen every change up to
+// Seq n never misses one by asking for those after n.
+type Change struct {
+	Seq          int64
+	CredentialID string
+	ChangedAt    time.Time
+}
+
+// LastUse is a last-used time to record for a credential.
+type LastUse struct {
+	ID string
+	At time.Time
+}
+
+// ChangeNotifier is implemented by stores that can push notice of changes
+// made by other processes (PostgreSQL's LISTEN/NOTIFY), so that readers of
+// the change feed need not wait for their next poll.
+type ChangeNotifier interface {
+	// ChangeNotices returns a channel that receives a value soon after any
+	// process commits a change, until ctx ends. Notices may be coalesced or,
+	// on a lost connection, missed: it complements polling, never replaces it.
+	ChangeNotices(ctx context.Context) <-chan struct{}
 }

@@ -36,6 +36,7 @@ type DB struct {
 	*sqlstore.DB
 	// Applied lists the migrations Open applied, oldest first.
 	Applied []string
+	url     string
 }
 
 // Open connects to the database at url (postgres://…; any libpq parameter,
@@ -57,7 +58,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	db := &DB{DB: sqlstore.New(pool, pool, sqlstore.Dialect{
+	db := &DB{url: url, DB: sqlstore.New(pool, pool, sqlstore.Dialect{
 		Name: "postgres", Queries: queries, IsUniqueViolation: isUniqueViolation,
 	})}
 	if db.Applied, err = sqlstore.Migrate(ctx, pool, files, "migrations", migrationLock); err != nil {

@@ -41,14 +41,24 @@ func testAPIKeyRoundTrip(t *testing.T, h Harness) {
 		Rotatable: true, SecretHash: sum[:], ExpiresAt: &exp, CreatedAt: T0, UpdatedAt: T0,
 	}, got)
 
-	// Every mutable field, written and read back.
+	// Every mutable field, written and read back; last use only through
+	// TouchAPIKeys, and never backwards.
 	got.ExposedAt, got.LastUsedAt = ptr(T0.Add(time.Second)), ptr(T0.Add(2*time.Second))
 	got.Status, got.RevokedAt, got.RevokedBy = keygate.APIKeyRevoked, ptr(T0.Add(3*time.Second)), keygate.RevokedBySystem
 	got.Description, got.UpdatedAt = nil, T0.Add(4*time.Second)
-	require.NoError(t, b.store.Update(b.ctx, func(tx keygate.Tx) error { return tx.UpdateAPIKey(b.ctx, got) }))
+	require.NoError(t, b.store.Update(b.ctx, func(tx keygate.Tx) error {
+		if err := tx.UpdateAPIKey(b.ctx, got); err != nil {
+			return err
+		}
+		return tx.TouchAPIKeys(b.ctx, []keygate.LastUse{
+			{ID: k.ID, At: T0.Add(2 * time.Second)}, {ID: k.ID, At: T0.Add(time.Second)},
+			{ID: "apikey_01jkdpbhazdpn3wpcya45as9tg", At: T0},
+		})
+	}))
 	again, err := b.svc.GetAPIKey(b.ctx, app.OperatorScope(), k.ID)
 	require.NoError(t, err)
 	require.Equal(t, got, again)
+	require.Equal(t, T0.Add(4*time.Second), again.UpdatedAt, "a last use is not an update")
 
 	missing := *got
 	missing.ID = "apikey_01jkdpbhazdpn3wpcya45as9tg"

@@ -47,6 +47,7 @@ func Run(t *testing.T, h Harness) {
 		"Rollback":             testRollback,
 		"NoSecretsAtRest":      testNoSecretsAtRest,
 		"PaginationCountLimit": testPaginationCountLimit,
+		"ChangeFeed":           testChangeFeed,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -3,18 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/require"
+
+	"github.com/keygate/keygate/storetest"
 )
 
 // TestMain lets the test binary act as the keygate command, so that tests
@@ -39,33 +36,11 @@ type cli struct {
 // PostgreSQL schema when KEYGATE_TEST_POSTGRES_URL is set.
 func engines(t *testing.T) map[string]*cli {
 	out := map[string]*cli{"sqlite": {t: t, env: map[string]string{"KEYGATE_DATA_DIR": t.TempDir()}}}
-	if base := os.Getenv("KEYGATE_TEST_POSTGRES_URL"); base != "" {
-		out["postgres"] = &cli{t: t, env: map[string]string{"KEYGATE_DATABASE_URL": postgresSchema(t, base)}}
+	if os.Getenv(storetest.PostgresURLEnv) != "" {
+		u, _ := storetest.PostgresSchema(t)
+		out["postgres"] = &cli{t: t, env: map[string]string{"KEYGATE_DATABASE_URL": u}}
 	}
 	return out
-}
-
-// postgresSchema creates a schema for one test and returns a URL that uses
-// it; the schema is dropped when the test ends.
-func postgresSchema(t *testing.T, base string) string {
-	t.Helper()
-	admin, err := sql.Open("pgx", base)
-	require.NoError(t, err)
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "keygate_cli_" + hex.EncodeToString(b)
-	_, err = admin.Exec("CREATE SCHEMA " + schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // run runs one command with stdin and returns its output and error.

@@ -16,6 +16,7 @@ var requiredQueries = []string{
 	"CreateAPIKey", "FindAPIKeyByID", "FindAPIKeyByIDForUpdate", "FindAPIKeyByHash",
 	"FindAPIKeys", "CountAPIKeys", "UpdateAPIKey",
 	"CreateEvent", "FindEvents", "CountEvents",
+	"LockChanges", "RecordChange", "NotifyChange", "FindChanges", "LastChangeSeq", "TouchAPIKey",
 }
 
 // LoadQueries reads every *.sql file under dir of fsys and returns its named

@@ -15,7 +15,8 @@ import (
 func allRequired(extra string) string {
 	names := []string{"CreateAccount", "FindAccountByID", "FindAccounts", "CountAccounts", "CreateUser", "FindUserByEmail",
 		"CreateAPIKey", "FindAPIKeyByID", "FindAPIKeyByIDForUpdate", "FindAPIKeyByHash", "CountAPIKeys", "UpdateAPIKey",
-		"CreateEvent", "FindEvents", "CountEvents"}
+		"CreateEvent", "FindEvents", "CountEvents",
+		"LockChanges", "RecordChange", "NotifyChange", "FindChanges", "LastChangeSeq", "TouchAPIKey"}
 	var b strings.Builder
 	for _, n := range names {
 		b.WriteString("-- name: " + n + "\nSELECT 1;\n\n")

@@ -92,6 +92,8 @@ type Tx struct {
 	tx    *sql.Tx
 	db    *DB
 	write bool
+	// changesLocked records that this transaction holds the change lock.
+	changesLocked bool
 }
 
 var _ keygate.Tx = (*Tx)(nil)

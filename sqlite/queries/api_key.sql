@@ -7,9 +7,10 @@ INSERT INTO api_keys (id, account_id, environment, name, description, status, pe
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17);
 
 -- name: UpdateAPIKey
+-- last_used_at is written by TouchAPIKey only, so that a change never
+-- overwrites a newer last use with the one it read.
 UPDATE api_keys SET name = ?2, description = ?3, status = ?4, permissions = ?5, secret_hash = ?6,
-    exposed_at = ?7, expires_at = ?8, last_used_at = ?9, revoked_at = ?10, revoked_by = ?11,
-    updated_at = ?12
+    exposed_at = ?7, expires_at = ?8, revoked_at = ?9, revoked_by = ?10, updated_at = ?11
 WHERE id = ?1;
 
 -- name: FindAPIKeyByID

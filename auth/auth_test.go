@@ -1,0 +1,275 @@
+package auth_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/credential"
+	"github.com/keygate/keygate/sqlite"
+	"github.com/keygate/keygate/storetest"
+)
+
+// countingStore is a real store that counts the reads of credentials and
+// can hold them: an instrument, and a way to inject a slow read.
+type countingStore struct {
+	keygate.Store
+	views atomic.Int64
+	hold  atomic.Pointer[chan struct{}] // if set, each credential read waits on it after reading
+}
+
+func (s *countingStore) View(ctx context.Context, fn func(keygate.Tx) error) error {
+	return s.Store.View(ctx, func(tx keygate.Tx) error { return fn(&countingTx{Tx: tx, s: s}) })
+}
+
+type countingTx struct {
+	keygate.Tx
+	s *countingStore
+}
+
+func (tx *countingTx) FindAPIKeyByID(ctx context.Context, id string) (*keygate.APIKey, error) {
+	tx.s.views.Add(1)
+	k, err := tx.Tx.FindAPIKeyByID(ctx, id)
+	if h := tx.s.hold.Load(); h != nil {
+		<-*h
+	}
+	return k, err
+}
+
+// holdReads makes reads wait after reading until the returned function is
+// called.
+func (s *countingStore) holdReads() (release func()) {
+	h := make(chan struct{})
+	s.hold.Store(&h)
+	return func() {
+		s.hold.Store(nil)
+		close(h)
+	}
+}
+
+type bundle struct {
+	ctx   context.Context
+	store *countingStore
+	db    *sqlite.DB
+	svc   *app.Service
+	clock *storetest.Clock
+	v     *auth.Verifier
+	acc   *keygate.Account
+}
+
+// setup opens a SQLite store, an account in live, and a running verifier
+// on the same controlled clock.
+func setup(t testing.TB) *bundle {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
+	require.NoError(t, err)
+	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
+	store := &countingStore{Store: db}
+	b := &bundle{ctx: ctx, store: store, db: db, clock: clock, svc: &app.Service{Store: db, Now: clock.Now}}
+	b.v = auth.New(auth.Config{Store: store, Now: clock.Now, PollInterval: 20 * time.Millisecond})
+	b.acc, err = b.svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"})
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.v.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		db.Close()
+	})
+	require.Eventually(t, func() bool { return b.v.Started() }, 5*time.Second, time.Millisecond)
+	return b
+}
+
+func (b *bundle) key(t testing.TB, ps ...keygate.Permission) (*keygate.APIKey, string) {
+	t.Helper()
+	k, token, err := b.svc.CreateAPIKey(b.ctx, app.AccountScope(b.acc.ID), b.acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: ps})
+	require.NoError(t, err)
+	return k, token
+}
+
+func (b *bundle) auth(header string, perm keygate.Permission) (auth.Principal, error) {
+	return b.v.Authenticate(b.ctx, keygate.Live, header, keygate.PermissionBit(perm))
+}
+
+func TestAuthenticate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	k, token := b.key(t, "customer.write")
+	revoked, revokedToken := b.key(t, "customer.read")
+	_, err := b.svc.RevokeAPIKey(b.ctx, app.AccountScope(b.acc.ID), revoked.ID)
+	require.NoError(t, err)
+	b.v.Invalidate(revoked.ID)
+	sdbx, err := b.svc.CreateAccount(b.ctx, keygate.AccountCreate{Environment: keygate.Sandbox, Name: "Acme"})
+	require.NoError(t, err)
+	_, sdbxToken, err := b.svc.CreateAPIKey(b.ctx, app.AccountScope(sdbx.ID), sdbx.ID, keygate.APIKeyCreate{Name: "s", Permissions: []keygate.Permission{"customer.read"}})
+	require.NoError(t, err)
+	legacy := credential.NewLegacyKey()
+	_, err = b.svc.ImportLegacyKey(b.ctx, app.AccountScope(b.acc.ID), b.acc.ID, "old", legacy)
+	require.NoError(t, err)
+
+	tok, _ := credential.Parse(token)
+	wrongSecret := "pdl_live_apikey_" + tok.ID + "_" + "AAAAAAAAAAAAAAAAAAAAAA"
+	wrongSecret += "_" + credential.Check(wrongSecret)
+	unknown := credential.NewAPIKey(credential.EnvLive, time.Now()).Token
+
+	tests := []struct {
+		name   string
+		header string
+		perm   keygate.Permission
+		err    error
+	}{
+		{"OK", "Bearer " + token, "customer.write", nil},
+		{"OKWriteImpliesRead", "Bearer " + token, "customer.read", nil},
+		{"OKNoPermissionNeeded", "Bearer " + token, "", nil},
+		{"OKSchemeAnyCase", "bearer " + token, "", nil},
+		{"OKLegacy", "Bearer " + legacy, "transaction.write", nil},
+		{"Missing", "", "", auth.ErrMissing},
+		{"MalformedNoScheme", token, "", auth.ErrMalformed},
+		{"MalformedBasic", "Basic dXNlcjpwYXNz", "", auth.ErrMalformed},
+		{"MalformedEmptyToken", "Bearer ", "", auth.ErrMalformed},
+		{"MalformedTwoTokens", "Bearer " + token + " " + token, "", auth.ErrMalformed},
+		{"InvalidGarbage", "Bearer nonsense", "", auth.ErrInvalidToken},
+		{"InvalidCheck", "Bearer " + token[:len(token)-1] + flip(token[len(token)-1]), "", auth.ErrInvalidToken},
+		{"InvalidWrongSecret", "Bearer " + wrongSecret, "", auth.ErrInvalidToken},
+		{"InvalidUnknownID", "Bearer " + unknown, "", auth.ErrInvalidToken},
+		{"InvalidOtherEnvironment", "Bearer " + sdbxToken, "", auth.ErrInvalidToken},
+		{"InvalidRevoked", "Bearer " + revokedToken, "", auth.ErrInvalidToken},
+		{"InvalidClientToken", "Bearer " + credential.NewClientToken(credential.EnvLive), "", auth.ErrInvalidToken},
+		{"InvalidUnknownLegacy", "Bearer " + credential.NewLegacyKey(), "", auth.ErrInvalidToken},
+		{"Forbidden", "Bearer " + token, "price.read", auth.ErrForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 2 { // a miss, then a hit: the answer must not depend on the cache
+				p, err := b.auth(tt.header, tt.perm)
+				require.Equal(t, tt.err, err)
+				if err == nil {
+					require.Equal(t, b.acc.ID, p.AccountID)
+					require.Equal(t, keygate.Live, p.Environment)
+				}
+			}
+		})
+	}
+
+	p, err := b.auth("Bearer "+token, "")
+	require.NoError(t, err)
+	require.Equal(t, auth.Principal{Kind: credential.KindAPIKey, CredentialID: k.ID, AccountID: b.acc.ID, Environment: keygate.Live,
+		Permissions: keygate.NewPermissionSet([]keygate.Permission{"customer.write"})}, p)
+}
+
+func flip(c byte) string {
+	if c == 'A' {
+		return "B"
+	}
+	return "A"
+}
+
+// TestExpiry checks that expiry is evaluated on every request, from the
+// cached record: a key stops working at expires_at without any change.
+func TestExpiry(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	k, token := b.key(t, "customer.read")
+	_, err := b.auth("Bearer "+token, "")
+	require.NoError(t, err)
+	reads := b.store.views.Load()
+	b.clock.Add(k.ExpiresAt.Sub(b.clock.Now()) - time.Nanosecond)
+	_, err = b.auth("Bearer "+token, "")
+	require.NoError(t, err)
+	b.clock.Add(time.Nanosecond)
+	_, err = b.auth("Bearer "+token, "")
+	require.Equal(t, auth.ErrInvalidToken, err)
+	require.Equal(t, reads, b.store.views.Load(), "decided from the cache")
+}
+
+func TestCache(t *testing.T) {
+	t.Parallel()
+	t.Run("HitReadsNothing", func(t *testing.T) {
+		b := setup(t)
+		_, token := b.key(t, "customer.read")
+		_, err := b.auth("Bearer "+token, "customer.read")
+		require.NoError(t, err)
+		reads := b.store.views.Load()
+		for range 100 {
+			_, err := b.auth("Bearer "+token, "customer.read")
+			require.NoError(t, err)
+		}
+		require.Equal(t, reads, b.store.views.Load())
+	})
+	t.Run("UnknownIDReadOnce", func(t *testing.T) {
+		b := setup(t)
+		unknown := "Bearer " + credential.NewAPIKey(credential.EnvLive, time.Now()).Token
+		reads := b.store.views.Load()
+		for range 10 {
+			_, err := b.auth(unknown, "")
+			require.Equal(t, auth.ErrInvalidToken, err)
+		}
+		require.Equal(t, reads+1, b.store.views.Load(), "an unknown ID is cached as unknown")
+	})
+	t.Run("WrongCheckReadsNothing", func(t *testing.T) {
+		b := setup(t)
+		forged := credential.NewAPIKey(credential.EnvLive, time.Now()).Token
+		forged = forged[:len(forged)-1] + flip(forged[len(forged)-1])
+		reads := b.store.views.Load()
+		_, err := b.auth("Bearer "+forged, "")
+		require.Equal(t, auth.ErrInvalidToken, err)
+		require.Equal(t, reads, b.store.views.Load())
+	})
+	t.Run("ConcurrentMissesShareARead", func(t *testing.T) {
+		b := setup(t)
+		_, token := b.key(t, "customer.read")
+		release := b.store.holdReads()
+		reads := b.store.views.Load()
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := b.auth("Bearer "+token, "")
+				require.NoError(t, err)
+			}()
+		}
+		require.Eventually(t, func() bool { return b.store.views.Load() > reads }, 5*time.Second, time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // let the other 49 arrive and join the read in flight
+		release()
+		wg.Wait()
+		require.Equal(t, reads+1, b.store.views.Load())
+	})
+}
+
+// TestStaleLoad checks that a read racing with a change can't leave the old
+// record in the cache.
+func TestStaleLoad(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	k, token := b.key(t, "customer.read")
+	release := b.store.holdReads()
+	reads := b.store.views.Load()
+	first := make(chan error)
+	go func() {
+		_, err := b.auth("Bearer "+token, "")
+		first <- err
+	}()
+	require.Eventually(t, func() bool { return b.store.views.Load() > reads }, 5*time.Second, time.Millisecond)
+	time.Sleep(20 * time.Millisecond) // the read has happened and is held before it returns
+
+	_, err := b.svc.RevokeAPIKey(b.ctx, app.AccountScope(b.acc.ID), k.ID)
+	require.NoError(t, err)
+	b.v.Invalidate(k.ID)
+	release()
+	require.NoError(t, <-first, "the request in flight read the key before the revoke")
+	_, err = b.auth("Bearer "+token, "")
+	require.Equal(t, auth.ErrInvalidToken, err, "the racing read must not have been cached")
+}

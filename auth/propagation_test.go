@@ -1,0 +1,133 @@
+package auth_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/postgres"
+	"github.com/keygate/keygate/sqlite"
+	"github.com/keygate/keygate/storetest"
+)
+
+// propagation checks that a change made through other (a store on its own
+// connections, as another process has) is in force in a verifier on mine
+// within a second, by the change feed alone.
+func propagation(t *testing.T, mine, other keygate.Store, poll time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	v := auth.New(auth.Config{Store: mine, PollInterval: poll})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		v.Run(ctx)
+	}()
+	defer func() { cancel(); <-done }()
+	require.Eventually(t, v.Started, 5*time.Second, time.Millisecond)
+
+	svc := app.New(other)
+	acc, err := svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"})
+	require.NoError(t, err)
+	header := "Bearer "
+	k, token, err := svc.CreateAPIKey(ctx, app.AccountScope(acc.ID), acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"customer.read"}})
+	require.NoError(t, err)
+	header += token
+	check := func() error {
+		_, err := v.Authenticate(ctx, keygate.Live, header, keygate.PermissionBit("customer.read"))
+		return err
+	}
+	require.NoError(t, check())
+
+	_, err = svc.RevokeAPIKey(ctx, app.AccountScope(acc.ID), k.ID)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return check() == auth.ErrInvalidToken }, time.Second, 5*time.Millisecond,
+		"a key revoked elsewhere must stop working here within a second")
+
+	_, err = svc.ReactivateAPIKey(ctx, app.AccountScope(acc.ID), k.ID)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return check() == nil }, time.Second, 5*time.Millisecond,
+		"a key reactivated elsewhere must work here again within a second")
+
+	_, err = svc.UpdateAPIKey(ctx, app.AccountScope(acc.ID), k.ID, keygate.APIKeyUpdate{Permissions: &[]keygate.Permission{"price.read"}})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return check() == auth.ErrForbidden }, time.Second, 5*time.Millisecond,
+		"a permission removed elsewhere must be refused here within a second")
+}
+
+func TestPropagationSQLite(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), sqlite.FileName)
+	mine, err := sqlite.Open(context.Background(), path)
+	require.NoError(t, err)
+	defer mine.Close()
+	other, err := sqlite.Open(context.Background(), path)
+	require.NoError(t, err)
+	defer other.Close()
+	propagation(t, mine, other, 0)
+}
+
+// TestPropagationPostgres polls only every 10 s, so the change must arrive by
+// LISTEN/NOTIFY.
+func TestPropagationPostgres(t *testing.T) {
+	t.Parallel()
+	u, _ := storetest.PostgresSchema(t)
+	mine, err := postgres.Open(context.Background(), u)
+	require.NoError(t, err)
+	defer mine.Close()
+	other, err := postgres.Open(context.Background(), u)
+	require.NoError(t, err)
+	defer other.Close()
+	propagation(t, mine, other, 10*time.Second)
+}
+
+// TestLastUsed checks that uses are written in batches, never on the
+// request, with the time of the latest use.
+func TestLastUsed(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
+	require.NoError(t, err)
+	defer db.Close()
+	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
+	svc := &app.Service{Store: db, Now: clock.Now}
+	v := auth.New(auth.Config{Store: db, Now: clock.Now, FlushInterval: 50 * time.Millisecond})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		v.Run(ctx)
+	}()
+	require.Eventually(t, v.Started, 5*time.Second, time.Millisecond)
+	acc, err := svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Sandbox, Name: "Acme"})
+	require.NoError(t, err)
+	k, token, err := svc.CreateAPIKey(ctx, app.AccountScope(acc.ID), acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"customer.read"}})
+	require.NoError(t, err)
+	require.Nil(t, k.LastUsedAt)
+
+	lastUsed := func() *time.Time {
+		got, err := svc.GetAPIKey(context.Background(), app.OperatorScope(), k.ID)
+		require.NoError(t, err)
+		return got.LastUsedAt
+	}
+	for range 3 {
+		clock.Add(time.Second)
+		_, err := v.Authenticate(ctx, keygate.Sandbox, "Bearer "+token, 0)
+		require.NoError(t, err)
+	}
+	want := clock.Now()
+	require.Eventually(t, func() bool { lu := lastUsed(); return lu != nil && lu.Equal(want) }, 5*time.Second, 10*time.Millisecond)
+
+	// A use just before shutdown is written by Run on its way out.
+	clock.Add(time.Minute)
+	_, err = v.Authenticate(ctx, keygate.Sandbox, "Bearer "+token, 0)
+	require.NoError(t, err)
+	cancel()
+	<-done
+	require.Equal(t, clock.Now(), *lastUsed())
+}
