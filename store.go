@@ -95,14 +95,16 @@ const (
 	MaxCount = 100000
 )
 
-// Size returns the page size to use: Limit clamped to [1, MaxPageSize], with
-// DefaultPageSize for 0.
+// Size returns the number of rows to read: Limit clamped to
+// [1, MaxPageSize+1], with DefaultPageSize for 0. The one row past the
+// largest page lets a caller that asks for a page and one more tell whether
+// another page follows.
 func (p Page) Size() int {
 	switch {
 	case p.Limit <= 0:
 		return DefaultPageSize
-	case p.Limit > MaxPageSize:
-		return MaxPageSize
+	case p.Limit > MaxPageSize+1:
+		return MaxPageSize + 1
 	}
 	return p.Limit
 }

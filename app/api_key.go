@@ -40,6 +40,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, sc Scope, accountID string, 
 	if err != nil {
 		return nil, "", err
 	}
+	s.changed(k.ID)
 	return k, token, nil
 }
 
@@ -76,6 +77,7 @@ func (s *Service) ImportLegacyKey(ctx context.Context, sc Scope, accountID, name
 	if err != nil {
 		return nil, err
 	}
+	s.changed(k.ID)
 	return k, nil
 }
 
@@ -114,17 +116,15 @@ func (s *Service) ListAPIKeys(ctx context.Context, sc Scope, f keygate.APIKeyFil
 // UpdateAPIKey changes a key's name, description or permissions (never its
 // expiry) and writes api_key.updated if anything changed.
 func (s *Service) UpdateAPIKey(ctx context.Context, sc Scope, id string, u keygate.APIKeyUpdate) (*keygate.APIKey, error) {
-	return s.changeAPIKey(ctx, sc, id, keygate.EventAPIKeyUpdated, func(k *keygate.APIKey, now time.Time) (bool, error) {
-		return k.Apply(now, u)
-	})
+	return s.PatchAPIKey(ctx, sc, id, u, nil)
 }
 
 // RevokeAPIKey revokes a key on a user's behalf: it stops working at once and
 // may be reactivated within keygate.ReactivationWindow. Writes
 // api_key.revoked.
 func (s *Service) RevokeAPIKey(ctx context.Context, sc Scope, id string) (*keygate.APIKey, error) {
-	return s.changeAPIKey(ctx, sc, id, keygate.EventAPIKeyRevoked, func(k *keygate.APIKey, now time.Time) (bool, error) {
-		return true, k.Revoke(now, keygate.RevokedByUser)
+	return s.changeAPIKey(ctx, sc, id, func(k *keygate.APIKey, now time.Time) ([]keygate.EventType, error) {
+		return []keygate.EventType{keygate.EventAPIKeyRevoked}, k.Revoke(now, keygate.RevokedByUser)
 	})
 }
 
@@ -132,33 +132,78 @@ func (s *Service) RevokeAPIKey(ctx context.Context, sc Scope, id string) (*keyga
 // keygate.ReactivationWindow ago. Paddle has no reactivation event, so it
 // writes api_key.updated, whose status is active again.
 func (s *Service) ReactivateAPIKey(ctx context.Context, sc Scope, id string) (*keygate.APIKey, error) {
-	return s.changeAPIKey(ctx, sc, id, keygate.EventAPIKeyUpdated, func(k *keygate.APIKey, now time.Time) (bool, error) {
-		return true, k.Reactivate(now)
+	return s.changeAPIKey(ctx, sc, id, func(k *keygate.APIKey, now time.Time) ([]keygate.EventType, error) {
+		return []keygate.EventType{keygate.EventAPIKeyUpdated}, k.Reactivate(now)
+	})
+}
+
+// PatchAPIKey applies u and then, if status is not nil, moves the key to
+// that status (revoked: revoke; active: reactivate), all in one transaction:
+// either everything applies or nothing does. A status the key already has
+// changes nothing, so the same PATCH may be sent twice. It writes
+// api_key.updated for changed fields and api_key.revoked or api_key.updated
+// for the status.
+func (s *Service) PatchAPIKey(ctx context.Context, sc Scope, id string, u keygate.APIKeyUpdate, status *keygate.APIKeyStatus) (*keygate.APIKey, error) {
+	return s.changeAPIKey(ctx, sc, id, func(k *keygate.APIKey, now time.Time) ([]keygate.EventType, error) {
+		var events []keygate.EventType
+		changed, err := k.Apply(now, u)
+		if err != nil {
+			return nil, err
+		}
+		if changed {
+			events = append(events, keygate.EventAPIKeyUpdated)
+		}
+		if status == nil || *status == k.StatusAt(now) {
+			return events, nil
+		}
+		switch *status {
+		case keygate.APIKeyRevoked:
+			return append(events, keygate.EventAPIKeyRevoked), k.Revoke(now, keygate.RevokedByUser)
+		case keygate.APIKeyActive:
+			if changed {
+				return events, k.Reactivate(now) // one api_key.updated covers both
+			}
+			return append(events, keygate.EventAPIKeyUpdated), k.Reactivate(now)
+		}
+		return nil, &keygate.Error{Code: keygate.CodeInvalidField, Message: "Request does not pass validation.",
+			Fields: []keygate.FieldError{{Field: "status", Message: "must be one of active, revoked"}}}
 	})
 }
 
 // changeAPIKey is the shape of every change to a key: in one transaction,
-// find it (locked), apply change at now, and if it changed, write it and its
-// event of type typ.
-func (s *Service) changeAPIKey(ctx context.Context, sc Scope, id string, typ keygate.EventType, change func(*keygate.APIKey, time.Time) (bool, error)) (*keygate.APIKey, error) {
+// find it (locked) and apply change at now; if change names events, write the
+// key and an event of each type. A change that names no event changed
+// nothing and writes nothing.
+func (s *Service) changeAPIKey(ctx context.Context, sc Scope, id string, change func(*keygate.APIKey, time.Time) ([]keygate.EventType, error)) (*keygate.APIKey, error) {
 	now := s.now()
 	var k *keygate.APIKey
+	var wrote bool
 	err := s.Store.Update(ctx, func(tx keygate.Tx) error {
 		var err error
 		if k, err = findAPIKey(ctx, tx, sc, id); err != nil {
 			return err
 		}
-		changed, err := change(k, now)
-		if err != nil || !changed {
+		events, err := change(k, now)
+		if err != nil || len(events) == 0 {
 			return err
 		}
 		if err := tx.UpdateAPIKey(ctx, k); err != nil {
 			return err
 		}
-		return emit(ctx, tx, k.AccountID, k.Environment, typ, k.ID, wire.NewAPIKey(k, now), now)
+		snapshot := wire.NewAPIKey(k, now)
+		for _, typ := range events {
+			if err := emit(ctx, tx, k.AccountID, k.Environment, typ, k.ID, snapshot, now); err != nil {
+				return err
+			}
+		}
+		wrote = true
+		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if wrote {
+		s.changed(k.ID)
 	}
 	return k, nil
 }

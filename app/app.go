@@ -23,6 +23,10 @@ type Service struct {
 	Store keygate.Store
 	// Now returns the current time; tests pin it.
 	Now func() time.Time
+	// Changed, if set, is called with a credential's entity ID after a
+	// change to it commits, so that this process's verifier forgets it at
+	// once. Other processes learn of it from the change feed.
+	Changed func(credentialID string)
 }
 
 // New returns a Service over store, on the system clock.
@@ -54,6 +58,13 @@ func OperatorScope() Scope { return Scope{operator: true} }
 // allows reports whether the scope may see an entity of accountID.
 func (sc Scope) allows(accountID string) bool {
 	return sc.operator || sc.accountID != "" && sc.accountID == accountID
+}
+
+// changed reports a committed change of a credential.
+func (s *Service) changed(id string) {
+	if s.Changed != nil {
+		s.Changed(id)
+	}
 }
 
 // emit writes an event about entityID of account a, with data (shown as the

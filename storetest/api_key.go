@@ -326,3 +326,41 @@ func testLegacyKey(t *testing.T, h Harness) {
 	_, err = b.svc.ReactivateAPIKey(b.ctx, sc, k.ID)
 	require.Equal(t, keygate.CodeCannotReactivate, keygate.ErrorCode(err))
 }
+
+// testAPIKeyPatch checks PATCH's all-or-nothing application of fields and
+// status, and its idempotence.
+func testAPIKeyPatch(t *testing.T, h Harness) {
+	b := setup(t, h)
+	a := b.mustAccount(t, keygate.Live)
+	sc := app.AccountScope(a.ID)
+	k, _ := b.mustKey(t, a, "patch me")
+	revoked, active := keygate.APIKeyRevoked, keygate.APIKeyActive
+
+	got, err := b.svc.PatchAPIKey(b.ctx, sc, k.ID, keygate.APIKeyUpdate{Name: ptr("renamed")}, &revoked)
+	require.NoError(t, err)
+	require.Equal(t, "renamed", got.Name)
+	require.Equal(t, keygate.APIKeyRevoked, got.Status)
+
+	_, err = b.svc.PatchAPIKey(b.ctx, sc, k.ID, keygate.APIKeyUpdate{}, &revoked)
+	require.NoError(t, err, "the status the key has already is no change")
+
+	bad := keygate.APIKeyStatus("expired")
+	_, err = b.svc.PatchAPIKey(b.ctx, sc, k.ID, keygate.APIKeyUpdate{Name: ptr("not applied")}, &bad)
+	require.Equal(t, keygate.CodeInvalidField, keygate.ErrorCode(err))
+	got, err = b.svc.GetAPIKey(b.ctx, sc, k.ID)
+	require.NoError(t, err)
+	require.Equal(t, "renamed", got.Name, "a refused PATCH applies nothing")
+
+	b.clock.Add(61 * time.Minute)
+	_, err = b.svc.PatchAPIKey(b.ctx, sc, k.ID, keygate.APIKeyUpdate{Name: ptr("too late")}, &active)
+	require.Equal(t, keygate.CodeCannotReactivate, keygate.ErrorCode(err))
+	got, err = b.svc.GetAPIKey(b.ctx, sc, k.ID)
+	require.NoError(t, err)
+	require.Equal(t, "renamed", got.Name)
+
+	var types []keygate.EventType
+	for _, e := range b.events(t, a) {
+		types = append(types, e.Type)
+	}
+	require.Equal(t, []keygate.EventType{keygate.EventAPIKeyCreated, keygate.EventAPIKeyUpdated, keygate.EventAPIKeyRevoked}, types)
+}

@@ -48,6 +48,7 @@ func Run(t *testing.T, h Harness) {
 		"NoSecretsAtRest":      testNoSecretsAtRest,
 		"PaginationCountLimit": testPaginationCountLimit,
 		"ChangeFeed":           testChangeFeed,
+		"APIKeyPatch":          testAPIKeyPatch,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

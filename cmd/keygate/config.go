@@ -6,10 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
+	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/api"
 	"github.com/keygate/keygate/postgres"
 	"github.com/keygate/keygate/sqlite"
 )
@@ -27,6 +31,20 @@ type Config struct {
 	SandboxAPIAddr       string
 	LiveDashboardAddr    string
 	SandboxDashboardAddr string
+	MetricsAddr          string
+	// Public base URLs of the APIs, for links; "" means http://<address>.
+	LiveAPIURL    string
+	SandboxAPIURL string
+	// DocsURL is the base of the documentation_url of errors.
+	DocsURL string
+	// RateLimit is requests per minute per client IP ("0" turns it off);
+	// TrustedProxies are CIDRs or addresses, comma-separated.
+	RateLimit      string
+	TrustedProxies string
+
+	// Parsed by Validate.
+	rateLimit int
+	trusted   []netip.Prefix
 }
 
 // DefaultConfig returns the configuration with nothing set: SQLite under
@@ -38,6 +56,9 @@ func DefaultConfig() Config {
 		SandboxAPIAddr:       "127.0.0.1:8081",
 		LiveDashboardAddr:    "127.0.0.1:8090",
 		SandboxDashboardAddr: "127.0.0.1:8091",
+		MetricsAddr:          "127.0.0.1:8099",
+		DocsURL:              api.DefaultDocsURL,
+		RateLimit:            strconv.Itoa(api.DefaultRateLimit),
 	}
 }
 
@@ -62,6 +83,17 @@ func (c *Config) addrSettings() []setting {
 		{&c.SandboxAPIAddr, "KEYGATE_SANDBOX_API_ADDR", "sandbox-api-addr", "address of the sandbox API"},
 		{&c.LiveDashboardAddr, "KEYGATE_LIVE_DASHBOARD_ADDR", "live-dashboard-addr", "address of the live dashboard"},
 		{&c.SandboxDashboardAddr, "KEYGATE_SANDBOX_DASHBOARD_ADDR", "sandbox-dashboard-addr", "address of the sandbox dashboard"},
+		{&c.MetricsAddr, "KEYGATE_METRICS_ADDR", "metrics-addr", "address of Prometheus metrics (/metrics)"},
+	}
+}
+
+func (c *Config) serveSettings() []setting {
+	return []setting{
+		{&c.LiveAPIURL, "KEYGATE_LIVE_API_URL", "live-api-url", "public base URL of the live API (default http://<address>)"},
+		{&c.SandboxAPIURL, "KEYGATE_SANDBOX_API_URL", "sandbox-api-url", "public base URL of the sandbox API (default http://<address>)"},
+		{&c.DocsURL, "KEYGATE_DOCS_URL", "docs-url", "base URL of errors' documentation_url"},
+		{&c.RateLimit, "KEYGATE_RATE_LIMIT", "rate-limit", "API requests per minute per client IP; 0 turns the limit off"},
+		{&c.TrustedProxies, "KEYGATE_TRUSTED_PROXIES", "trusted-proxies", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client"},
 	}
 }
 
@@ -97,10 +129,48 @@ func (c *Config) Validate(withAddrs bool) error {
 			seen[*s.field] = s.env
 		}
 	}
+	if withAddrs {
+		errs = append(errs, c.validateServe()...)
+	}
 	if len(errs) > 0 {
 		return &configError{errs: errs}
 	}
 	return nil
+}
+
+// validateServe checks and parses the settings only serve uses.
+func (c *Config) validateServe() []error {
+	var errs []error
+	n, err := strconv.Atoi(c.RateLimit)
+	if err != nil || n < 0 {
+		errs = append(errs, fmt.Errorf("KEYGATE_RATE_LIMIT: %q is not a whole number of requests per minute (0 turns the limit off)", c.RateLimit))
+	}
+	c.rateLimit = n
+	c.trusted = nil
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				errs = append(errs, fmt.Errorf("KEYGATE_TRUSTED_PROXIES: %q is neither a CIDR nor an IP address", p))
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		c.trusted = append(c.trusted, prefix)
+	}
+	for _, u := range []struct{ env, v string }{{"KEYGATE_LIVE_API_URL", c.LiveAPIURL}, {"KEYGATE_SANDBOX_API_URL", c.SandboxAPIURL}, {"KEYGATE_DOCS_URL", c.DocsURL}} {
+		if u.v == "" && u.env != "KEYGATE_DOCS_URL" {
+			continue
+		}
+		if parsed, err := url.Parse(u.v); err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
+			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL", u.env, u.v))
+		}
+	}
+	return errs
 }
 
 // configError lists every configuration problem, one per line.

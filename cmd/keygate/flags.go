@@ -36,6 +36,7 @@ func newCommand(e *env, name, synopsis string) *command {
 // withAddrs adds the surfaces' address flags.
 func (c *command) withAddrs() *command {
 	bind(c.fs, c.env.getenv, c.cfg.addrSettings())
+	bind(c.fs, c.env.getenv, c.cfg.serveSettings())
 	c.addrs = true
 	return c
 }

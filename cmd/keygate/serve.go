@@ -10,22 +10,31 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/api"
+	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/auth"
 )
 
 // shutdownTimeout bounds how long serve waits for requests in flight when
 // asked to stop.
 const shutdownTimeout = 10 * time.Second
 
-// surface is one of the four listeners.
+// surface is one listener: its name, address, and the handler to serve
+// once the address is bound (the API needs its own URL for links).
 type surface struct {
 	name    string
 	addr    string
-	handler http.Handler
+	handler func(l net.Listener) http.Handler
 }
 
 // runServe opens the store and serves every surface until ctx ends (SIGINT
-// or SIGTERM), then drains requests in flight and closes the store.
+// or SIGTERM), then drains requests in flight, writes pending last uses and
+// closes the store.
 func runServe(ctx context.Context, e *env, args []string) error {
 	c := newCommand(e, "serve", "[flags]").withAddrs()
 	if _, err := c.parse(args, 0); err != nil {
@@ -40,20 +49,42 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if len(applied) > 0 {
 		logger.Info("applied migrations", "versions", applied)
 	}
-	health := healthHandler(store)
+
+	verifier := auth.New(auth.Config{Store: store, Logger: logger})
+	svc := app.New(store)
+	svc.Changed = verifier.Invalidate
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registry.MustRegister(verifier.Metrics.Collectors()...)
+	apiMetrics := api.NewMetrics()
+	registry.MustRegister(apiMetrics.Collectors()...)
+
+	apiSurface := func(env keygate.Environment, publicURL string) func(net.Listener) http.Handler {
+		return func(l net.Listener) http.Handler {
+			if publicURL == "" {
+				publicURL = "http://" + l.Addr().String()
+			}
+			return api.NewServer(api.Config{
+				Environment: env, BaseURL: publicURL, DocsURL: c.cfg.DocsURL, RateLimit: c.cfg.rateLimit,
+				TrustedProxies: c.cfg.trusted, Logger: logger,
+			}, svc, verifier, apiMetrics)
+		}
+	}
+	health := func(net.Listener) http.Handler { return healthHandler(store) }
 	surfaces := []surface{
-		{"live API", c.cfg.LiveAPIAddr, health},
-		{"sandbox API", c.cfg.SandboxAPIAddr, health},
+		{"live API", c.cfg.LiveAPIAddr, apiSurface(keygate.Live, c.cfg.LiveAPIURL)},
+		{"sandbox API", c.cfg.SandboxAPIAddr, apiSurface(keygate.Sandbox, c.cfg.SandboxAPIURL)},
 		{"live dashboard", c.cfg.LiveDashboardAddr, health},
 		{"sandbox dashboard", c.cfg.SandboxDashboardAddr, health},
+		{"metrics", c.cfg.MetricsAddr, func(net.Listener) http.Handler { return metricsHandler(registry) }},
 	}
-	return serveAll(ctx, logger, e, surfaces)
+	return serveAll(ctx, logger, e, surfaces, verifier)
 }
 
 // serveAll listens on every surface first, so that a taken address fails
-// the start before anything is served, then serves them all until ctx ends
-// or one fails.
-func serveAll(ctx context.Context, logger *slog.Logger, e *env, surfaces []surface) error {
+// the start before anything is served, then runs the verifier and serves
+// every surface until ctx ends or one fails.
+func serveAll(ctx context.Context, logger *slog.Logger, e *env, surfaces []surface, verifier *auth.Verifier) error {
 	var listeners []net.Listener
 	defer func() {
 		for _, l := range listeners {
@@ -66,14 +97,19 @@ func serveAll(ctx context.Context, logger *slog.Logger, e *env, surfaces []surfa
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 		listeners = append(listeners, l)
-		fmt.Fprintf(e.stderr, "keygate: %s listening on http://%s\n", s.name, l.Addr())
 	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make(chan error, len(surfaces))
+	verifierCtx, stopVerifier := context.WithCancel(context.WithoutCancel(ctx))
+	verifierDone := make(chan error, 1)
+	go func() { verifierDone <- verifier.Run(verifierCtx) }()
+
+	errs := make(chan error, len(surfaces)+1)
 	var wg sync.WaitGroup
 	for i, s := range surfaces {
-		srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		srv := &http.Server{Handler: s.handler(listeners[i]), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		fmt.Fprintf(e.stderr, "keygate: %s listening on http://%s\n", s.name, listeners[i].Addr())
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
@@ -90,18 +126,34 @@ func serveAll(ctx context.Context, logger *slog.Logger, e *env, surfaces []surfa
 			srv.Shutdown(sctx)
 		}()
 	}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case err := <-verifierDone:
+		errs <- err // the change feed can't be read: serving would risk stale keys
+		cancel()
+	}
 	wg.Wait()
+	stopVerifier()
+	<-verifierDone // writes the last uses still pending
 	close(errs)
-	if err := <-errs; err != nil {
-		return err
+	for err := range errs {
+		if err != nil {
+			return err
+		}
 	}
 	fmt.Fprintln(e.stderr, "keygate: stopped")
 	return nil
 }
 
+// metricsHandler serves the registry at /metrics.
+func metricsHandler(registry *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	return mux
+}
+
 // healthHandler serves /healthz (the process is up) and /readyz (the store
-// answers).
+// answers) on the surfaces that have nothing else yet.
 func healthHandler(store keygate.Store) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -27,6 +27,7 @@ func serveEnv(dataDir string) map[string]string {
 		"KEYGATE_SANDBOX_API_ADDR":       "127.0.0.1:0",
 		"KEYGATE_LIVE_DASHBOARD_ADDR":    "127.0.0.1:0",
 		"KEYGATE_SANDBOX_DASHBOARD_ADDR": "127.0.0.1:0",
+		"KEYGATE_METRICS_ADDR":           "127.0.0.1:0",
 	}
 }
 
@@ -40,7 +41,7 @@ func waitListening(t *testing.T, output func() string) map[string]string {
 		for _, m := range listeningPattern.FindAllStringSubmatch(output(), -1) {
 			urls[m[1]] = m[2]
 		}
-		return len(urls) == 4
+		return len(urls) == 5
 	}, 30*time.Second, 10*time.Millisecond, "surfaces did not start: %s", output())
 	return urls
 }

@@ -1,0 +1,49 @@
+package api_test
+
+import (
+	"bytes"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/keygate/keygate/api"
+)
+
+// lockedBuffer is a log destination safe for concurrent handlers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestRequestLog checks that each request is logged with its request ID and
+// that no token is ever logged.
+func TestRequestLog(t *testing.T) {
+	t.Parallel()
+	var logs lockedBuffer
+	b := setup(t, func(c *api.Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	_, token := b.key(t, b.liveAcc, "customer.read")
+	ok := do(t, b.live, "GET", "/event-types", token, "")
+	refused := do(t, b.live, "GET", "/api-keys", token, "")
+	require.Equal(t, "forbidden", refused.errorCode())
+
+	out := logs.String()
+	require.Contains(t, out, "request_id="+ok.header.Get(api.RequestIDHeader))
+	require.Contains(t, out, "request_id="+refused.header.Get(api.RequestIDHeader))
+	require.Contains(t, out, "path=/api-keys status=403")
+	require.NotContains(t, out, token)
+	require.NotContains(t, out, token[len(token)-26:], "not even the secret")
+}

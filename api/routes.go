@@ -1,0 +1,29 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/keygate/keygate"
+)
+
+// routes maps the whole API surface. Every route but the probes is rate
+// limited, then authenticated with the permission it names ("" when the
+// handler decides), then served.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", s.handle(s.handleHealthz))
+	mux.Handle("GET /readyz", s.handle(s.handleReadyz))
+
+	api := func(perm keygate.Permission, h apiFunc) http.Handler {
+		return s.limit(s.authenticate(perm, s.handle(h)))
+	}
+	mux.Handle("GET /event-types", api("", s.handleEventTypes))
+	mux.Handle("GET /api-keys", api("api_key.read", s.handleAPIKeysList))
+	mux.Handle("GET /api-keys/{api_key_id}", api("", s.handleAPIKeyGet)) // a key may always read itself
+	// keygate's extension: Paddle manages keys only in its dashboard.
+	mux.Handle("POST /api-keys", api("api_key.write", s.handleAPIKeyCreate))
+	mux.Handle("PATCH /api-keys/{api_key_id}", api("api_key.write", s.handleAPIKeyPatch))
+
+	mux.Handle("/", s.limit(s.handle(func(http.ResponseWriter, *http.Request) error { return errInvalidURL })))
+	return mux
+}

@@ -1,0 +1,28 @@
+package keygate
+
+// EventTypeInfo describes an event type, as Paddle's GET /event-types
+// lists it.
+type EventTypeInfo struct {
+	Name              EventType
+	Description       string
+	Group             string
+	AvailableVersions []int
+}
+
+// EventTypes lists every event type keygate emits, and only those: a type
+// is added here when the code that emits it lands.
+var EventTypes = []EventTypeInfo{
+	{EventAPIKeyCreated, "Occurs when an API key is created.", "API key", []int{1}},
+	{EventAPIKeyUpdated, "Occurs when an API key is updated: its name, description or permissions were changed, or it was reactivated.", "API key", []int{1}},
+	{EventAPIKeyRevoked, "Occurs when an API key is revoked, by a user or by keygate after a high-risk exposure.", "API key", []int{1}},
+}
+
+// KnownEventType reports whether keygate emits events of type t.
+func KnownEventType(t EventType) bool {
+	for _, e := range EventTypes {
+		if e.Name == t {
+			return true
+		}
+	}
+	return false
+}
