@@ -143,8 +143,13 @@ func bearerToken(h string) (string, bool) {
 		return "", false
 	}
 	tok := strings.TrimLeft(h[len(scheme):], " ")
-	if tok == "" || strings.ContainsAny(tok, " \t\r\n") {
+	if tok == "" {
 		return "", false
+	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] <= ' ' { // a space or control character: more than one word
+			return "", false
+		}
 	}
 	return tok, true
 }
