@@ -71,6 +71,23 @@ func TestCheck(t *testing.T) {
 	require.Equal(t, "HKN", credential.Check("a"))
 }
 
+// TestIDsIncrease checks that IDs increase in the order they are made, even
+// when made for the same or an earlier time, and from many goroutines.
+func TestIDsIncrease(t *testing.T) {
+	t.Parallel()
+	past := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ids []string
+	for i := 0; i < 1000; i++ {
+		at := time.Now()
+		if i%3 == 0 {
+			at = past // a stopped clock in the past
+		}
+		ids = append(ids, credential.NewID("evt", at))
+		go credential.NewID("evt", time.Now().Add(time.Duration(i)*time.Millisecond)) // others, meanwhile
+	}
+	require.True(t, sort.StringsAreSorted(ids))
+}
+
 func TestIDsSortByTime(t *testing.T) {
 	t.Parallel()
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

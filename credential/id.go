@@ -14,21 +14,28 @@ import (
 const IDLen = 26
 
 var (
-	entropyMu sync.Mutex
-	// entropy is monotonic so that IDs made within one millisecond by this
-	// process still sort in creation order.
+	idMu sync.Mutex
+	// entropy is monotonic: within one millisecond it increments.
 	entropy = ulid.Monotonic(rand.Reader, 0)
+	// lastMS is the time part of the last ID made.
+	lastMS uint64
 )
 
 // NewID returns a new entity ID: prefix, an underscore, and a lower-case
 // ULID whose time part is t. IDs therefore sort by creation time, as Paddle
 // IDs do. prefix is the entity's prefix without the underscore ("apikey").
-// Within one millisecond, IDs of one process increase as long as no ID of
-// another millisecond is made in between; across milliseconds they always do.
+//
+// The IDs one process makes strictly increase, in the order they are made:
+// a t earlier than the last ID's time (a clock set back, or callers with
+// clocks of their own) takes the last ID's time instead, and IDs of one
+// millisecond increment. So the events of one transaction list in the order
+// they were written.
 func NewID(prefix string, t time.Time) string {
-	entropyMu.Lock()
-	id, err := ulid.New(ulid.Timestamp(t), entropy)
-	entropyMu.Unlock()
+	idMu.Lock()
+	ms := max(ulid.Timestamp(t), lastMS)
+	id, err := ulid.New(ms, entropy)
+	lastMS = ms
+	idMu.Unlock()
 	if err != nil {
 		// Only possible with a time before 1970 or after 10889, or when the
 		// monotonic entropy of one millisecond overflows (2^80 IDs).
