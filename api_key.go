@@ -72,8 +72,10 @@ type APIKey struct {
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
 	RevokedBy  Revoker // "" unless revoked
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// ExpiringNoticeAt is when api_key.expiring was written; nil until then.
+	ExpiringNoticeAt *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // StatusAt returns the key's status at now: a key at or past its expiry is
@@ -152,4 +154,18 @@ func (k *APIKey) Label(now time.Time) string {
 		return "Expiring soon"
 	}
 	return "Active"
+}
+
+// ExpiringNoticeDue reports whether api_key.expiring is due at now: the key
+// is active, expires within ExpiringNotice, and was not noticed yet. It is
+// due even past the expiry (after downtime, late rather than never).
+func (k *APIKey) ExpiringNoticeDue(now time.Time) bool {
+	return k.Status == APIKeyActive && k.ExpiresAt != nil && k.ExpiringNoticeAt == nil &&
+		!now.Before(k.ExpiresAt.Add(-ExpiringNotice))
+}
+
+// ExpiryDue reports whether the key's stored status must become expired:
+// it is stored active and its expiry has come.
+func (k *APIKey) ExpiryDue(now time.Time) bool {
+	return k.Status == APIKeyActive && k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)
 }

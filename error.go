@@ -9,19 +9,21 @@ import (
 // client written for Paddle recognises them; api/error.go maps each to its
 // HTTP status. The set is closed: anything else is CodeInternal.
 const (
-	CodeInvalidField       = "invalid_field"                 // 400: the request fails validation; see Error.Fields
-	CodeBadRequest         = "bad_request"                   // 400: the request cannot be read
-	CodeNotFound           = "not_found"                     // 404: no such entity in the caller's account
-	CodeConflict           = "conflict"                      // 409: the entity's state does not allow the change
-	CodeForbidden          = "forbidden"                     // 403: the credential lacks the permission
-	CodeInvalidToken       = "invalid_token"                 // 403: the API key is not valid here and now
-	CodeInternal           = "internal_error"                // 500: anything unexpected; details are only logged
-	CodeCannotReactivate   = "api_key_cannot_be_reactivated" // 400: keygate's own, see docs/decisions.md
-	CodeCannotBeRotated    = "api_key_cannot_be_rotated"     // 400
-	CodeAuthMissing        = "authentication_missing"        // 403
-	CodeAuthMalformed      = "authentication_malformed"      // 403
-	CodeInvalidClientToken = "invalid_client_token"          // 403
-	CodeTooManyRequests    = "too_many_requests"             // 429
+	CodeInvalidField        = "invalid_field"                           // 400: the request fails validation; see Error.Fields
+	CodeBadRequest          = "bad_request"                             // 400: the request cannot be read
+	CodeNotFound            = "not_found"                               // 404: no such entity in the caller's account
+	CodeConflict            = "conflict"                                // 409: the entity's state does not allow the change
+	CodeForbidden           = "forbidden"                               // 403: the credential lacks the permission
+	CodeInvalidToken        = "invalid_token"                           // 403: the API key is not valid here and now
+	CodeInternal            = "internal_error"                          // 500: anything unexpected; details are only logged
+	CodeCannotReactivate    = "api_key_cannot_be_reactivated"           // 400: keygate's own, see docs/decisions.md
+	CodeCannotBeRotated     = "api_key_cannot_be_rotated"               // 400
+	CodeAuthMissing         = "authentication_missing"                  // 403
+	CodeAuthMalformed       = "authentication_malformed"                // 403
+	CodeInvalidClientToken  = "invalid_client_token"                    // 403
+	CodeTooManyRequests     = "too_many_requests"                       // 429
+	CodeCannotReplay        = "notification_cannot_replay"              // 400
+	CodeReplayInvalidOrigin = "notification_replay_invalid_origin_type" // 400
 )
 
 // Error is keygate's error: a Paddle error code, a message that is safe to

@@ -15,6 +15,8 @@ var EventTypes = []EventTypeInfo{
 	{EventAPIKeyCreated, "Occurs when an API key is created.", "API key", []int{1}},
 	{EventAPIKeyUpdated, "Occurs when an API key is updated: its name, description or permissions were changed, or it was reactivated.", "API key", []int{1}},
 	{EventAPIKeyRevoked, "Occurs when an API key is revoked, by a user or by keygate after a high-risk exposure.", "API key", []int{1}},
+	{EventAPIKeyExpiring, "Occurs 7 days before an API key expires.", "API key", []int{1}},
+	{EventAPIKeyExpired, "Occurs when an API key expires: its status changes to expired and it no longer authenticates.", "API key", []int{1}},
 }
 
 // KnownEventType reports whether keygate emits events of type t.

@@ -60,6 +60,44 @@ type Tx interface {
 	// it writes no change-feed entry and no event.
 	TouchAPIKeys(ctx context.Context, uses []LastUse) error
 
+	// FindAPIKeysExpiryDue returns, locked, up to limit active keys whose
+	// api_key.expiring notice is due (expiry before noticeBefore and not
+	// noticed yet) or whose expiry has come (before now), soonest first.
+	FindAPIKeysExpiryDue(ctx context.Context, now, noticeBefore time.Time, limit int) ([]*APIKey, error)
+
+	// CreateNotificationSetting inserts a destination.
+	CreateNotificationSetting(ctx context.Context, s *NotificationSetting) error
+	// FindNotificationSettingByID returns a destination of any account;
+	// CodeNotFound if there is none.
+	FindNotificationSettingByID(ctx context.Context, id string) (*NotificationSetting, error)
+	// FindNotificationSettings returns a page of an account's destinations.
+	FindNotificationSettings(ctx context.Context, f NotificationSettingFilter) ([]*NotificationSetting, int, error)
+	// UpdateNotificationSetting writes a destination's mutable fields.
+	UpdateNotificationSetting(ctx context.Context, s *NotificationSetting) error
+	// DeleteNotificationSetting deletes a destination and its notifications.
+	DeleteNotificationSetting(ctx context.Context, id string) error
+
+	// CreateNotification inserts a notification, due at its RetryAt.
+	CreateNotification(ctx context.Context, n *Notification) error
+	// FindNotificationByID returns a notification of any account;
+	// CodeNotFound if there is none.
+	FindNotificationByID(ctx context.Context, id string) (*Notification, error)
+	// FindNotifications returns a page of an account's notifications.
+	FindNotifications(ctx context.Context, f NotificationFilter) ([]*Notification, int, error)
+	// UpdateNotification writes a notification's delivery fields and
+	// releases any claim on it.
+	UpdateNotification(ctx context.Context, n *Notification) error
+	// ClaimNotifications claims up to limit notifications due at now for
+	// delivery until until: no other claim takes them before then, so a
+	// dispatcher that dies mid-delivery leaves them to be claimed again.
+	ClaimNotifications(ctx context.Context, now, until time.Time, limit int) ([]*Notification, error)
+	// CreateNotificationLog records a delivery attempt.
+	CreateNotificationLog(ctx context.Context, l *NotificationLog) error
+	// FindNotificationLogs returns a page of a notification's attempts.
+	FindNotificationLogs(ctx context.Context, notificationID string, p Page) ([]*NotificationLog, int, error)
+	// FindEventByID returns an event of any account; CodeNotFound if none.
+	FindEventByID(ctx context.Context, id string) (*Event, error)
+
 	// FindChanges returns up to limit entries of the change feed after
 	// sequence number after, oldest first. CreateAPIKey and UpdateAPIKey
 	// write the entries, in the same transaction as their change.
@@ -126,6 +164,26 @@ type APIKeyFilter struct {
 	// Now is the time statuses are evaluated at (a key past its expiry is
 	// expired).
 	Now time.Time
+	Page
+}
+
+// NotificationSettingFilter selects the destinations of one account.
+type NotificationSettingFilter struct {
+	AccountID string
+	// Active keeps only active (or inactive) destinations, if not nil.
+	Active *bool
+	// TrafficSource keeps only destinations of this traffic source, if set.
+	TrafficSource TrafficSource
+	Page
+}
+
+// NotificationFilter selects the notifications of one account.
+type NotificationFilter struct {
+	AccountID string
+	// SettingID keeps only the notifications of this destination, if set.
+	SettingID string
+	// Statuses keeps only notifications with these statuses, if not empty.
+	Statuses []NotificationStatus
 	Page
 }
 

@@ -18,21 +18,23 @@ const (
 // statuses is the only place that maps an error code to an HTTP status, as
 // Paddle's API answers (spec section 5.2). A code that is not here is 500.
 var statuses = map[string]int{
-	keygate.CodeInvalidField:       http.StatusBadRequest,
-	keygate.CodeBadRequest:         http.StatusBadRequest,
-	keygate.CodeNotFound:           http.StatusNotFound,
-	keygate.CodeConflict:           http.StatusConflict,
-	keygate.CodeForbidden:          http.StatusForbidden,
-	keygate.CodeInvalidToken:       http.StatusForbidden,
-	keygate.CodeAuthMissing:        http.StatusForbidden,
-	keygate.CodeAuthMalformed:      http.StatusForbidden,
-	keygate.CodeInvalidClientToken: http.StatusForbidden,
-	keygate.CodeCannotReactivate:   http.StatusBadRequest,
-	keygate.CodeCannotBeRotated:    http.StatusBadRequest,
-	keygate.CodeTooManyRequests:    http.StatusTooManyRequests,
-	keygate.CodeInternal:           http.StatusInternalServerError,
-	codeInvalidURL:                 http.StatusNotFound,
-	codeBodyTooLarge:               http.StatusRequestEntityTooLarge,
+	keygate.CodeInvalidField:        http.StatusBadRequest,
+	keygate.CodeBadRequest:          http.StatusBadRequest,
+	keygate.CodeNotFound:            http.StatusNotFound,
+	keygate.CodeConflict:            http.StatusConflict,
+	keygate.CodeForbidden:           http.StatusForbidden,
+	keygate.CodeInvalidToken:        http.StatusForbidden,
+	keygate.CodeAuthMissing:         http.StatusForbidden,
+	keygate.CodeAuthMalformed:       http.StatusForbidden,
+	keygate.CodeInvalidClientToken:  http.StatusForbidden,
+	keygate.CodeCannotReactivate:    http.StatusBadRequest,
+	keygate.CodeCannotBeRotated:     http.StatusBadRequest,
+	keygate.CodeTooManyRequests:     http.StatusTooManyRequests,
+	keygate.CodeInternal:            http.StatusInternalServerError,
+	codeInvalidURL:                  http.StatusNotFound,
+	codeBodyTooLarge:                http.StatusRequestEntityTooLarge,
+	keygate.CodeCannotReplay:        http.StatusBadRequest,
+	keygate.CodeReplayInvalidOrigin: http.StatusBadRequest,
 }
 
 // apiErrorCodes are the codes Paddle types api_error (a fault on the
@@ -42,8 +44,10 @@ var apiErrorCodes = map[string]bool{keygate.CodeInternal: true, keygate.CodeTooM
 // docsGroups names the section of Paddle's error docs a code is under;
 // codes not listed are under "shared".
 var docsGroups = map[string]string{
-	keygate.CodeCannotBeRotated:  "api_keys",
-	keygate.CodeCannotReactivate: "api_keys",
+	keygate.CodeCannotBeRotated:     "api_keys",
+	keygate.CodeCannotReactivate:    "api_keys",
+	keygate.CodeCannotReplay:        "notifications",
+	keygate.CodeReplayInvalidOrigin: "notifications",
 }
 
 // errorBody is Paddle's error object.

@@ -24,6 +24,17 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api-keys", api("api_key.write", s.handleAPIKeyCreate))
 	mux.Handle("PATCH /api-keys/{api_key_id}", api("api_key.write", s.handleAPIKeyPatch))
 
+	mux.Handle("GET /events", api("notification.read", s.handleEvents))
+	mux.Handle("GET /notification-settings", api("notification_setting.read", s.handleNotificationSettingsList))
+	mux.Handle("POST /notification-settings", api("notification_setting.write", s.handleNotificationSettingCreate))
+	mux.Handle("GET /notification-settings/{notification_setting_id}", api("notification_setting.read", s.handleNotificationSettingGet))
+	mux.Handle("PATCH /notification-settings/{notification_setting_id}", api("notification_setting.write", s.handleNotificationSettingPatch))
+	mux.Handle("DELETE /notification-settings/{notification_setting_id}", api("notification_setting.write", s.handleNotificationSettingDelete))
+	mux.Handle("GET /notifications", api("notification.read", s.handleNotificationsList))
+	mux.Handle("GET /notifications/{notification_id}", api("notification.read", s.handleNotificationGet))
+	mux.Handle("GET /notifications/{notification_id}/logs", api("notification.read", s.handleNotificationLogs))
+	mux.Handle("POST /notifications/{notification_id}/replay", api("notification.write", s.handleNotificationReplay))
+
 	mux.Handle("/", s.limit(s.handle(func(http.ResponseWriter, *http.Request) error { return errInvalidURL })))
 	return mux
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/credential"
+	"github.com/keygate/keygate/wire"
 )
 
 // Service runs the use cases over a store.
@@ -27,6 +28,11 @@ type Service struct {
 	// change to it commits, so that this process's verifier forgets it at
 	// once. Other processes learn of it from the change feed.
 	Changed func(credentialID string)
+	// Wake, if set, is called after a change that wrote events commits, so
+	// that this process's dispatcher delivers them at once.
+	Wake func()
+	// Sealer encrypts the secrets of notification destinations at rest.
+	Sealer *credential.Sealer
 }
 
 // New returns a Service over store, on the system clock.
@@ -60,22 +66,69 @@ func (sc Scope) allows(accountID string) bool {
 	return sc.operator || sc.accountID != "" && sc.accountID == accountID
 }
 
-// changed reports a committed change of a credential.
+// changed reports a committed change of a credential, which wrote events.
 func (s *Service) changed(id string) {
 	if s.Changed != nil {
 		s.Changed(id)
 	}
+	s.wake()
 }
 
-// emit writes an event about entityID of account a, with data (shown as the
-// API shows it) as its snapshot.
+// wake tells the dispatcher that events were written.
+func (s *Service) wake() {
+	if s.Wake != nil {
+		s.Wake()
+	}
+}
+
+// emit writes an event about entityID of an account, with data (shown as
+// the API shows it) as its snapshot, and a notification of it for every
+// destination of the account that wants it: the event and its deliveries
+// commit together with the change, or not at all.
 func emit(ctx context.Context, tx keygate.Tx, accountID string, env keygate.Environment, typ keygate.EventType, entityID string, data any, now time.Time) error {
 	b, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("snapshot for %s: %w", typ, err)
 	}
-	return tx.CreateEvent(ctx, &keygate.Event{
+	e := &keygate.Event{
 		ID: credential.NewID("evt", now), AccountID: accountID, Environment: env,
 		Type: typ, EntityID: entityID, OccurredAt: now, Data: b,
+	}
+	if err := tx.CreateEvent(ctx, e); err != nil {
+		return err
+	}
+	active := true
+	f := keygate.NotificationSettingFilter{AccountID: accountID, Active: &active, Page: keygate.Page{Limit: keygate.MaxPageSize, SkipCount: true}}
+	for {
+		settings, _, err := tx.FindNotificationSettings(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, s := range settings {
+			if !s.Wants(typ) {
+				continue
+			}
+			if err := tx.CreateNotification(ctx, newNotification(e, s.ID, keygate.OriginEvent, now)); err != nil {
+				return err
+			}
+		}
+		if len(settings) < f.Limit {
+			return nil
+		}
+		f.After = settings[len(settings)-1].ID
+	}
+}
+
+// newNotification makes a notification of event e for destination
+// settingID, due at once, with its body fixed now.
+func newNotification(e *keygate.Event, settingID string, origin keygate.NotificationOrigin, now time.Time) *keygate.Notification {
+	id := credential.NewID("ntf", now)
+	payload, _ := json.Marshal(wire.Webhook{ // a struct of strings and raw JSON always marshals
+		EventID: e.ID, EventType: string(e.Type), OccurredAt: wire.Time(e.OccurredAt), NotificationID: id, Data: e.Data,
 	})
+	return &keygate.Notification{
+		ID: id, AccountID: e.AccountID, Environment: e.Environment, SettingID: settingID, EventID: e.ID, Type: e.Type,
+		Status: keygate.NotificationNotAttempted, Origin: origin, Payload: payload, OccurredAt: e.OccurredAt,
+		RetryAt: &now, CreatedAt: now,
+	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/credential"
 )
 
 // Harness is what an engine provides to the suite.
@@ -49,6 +50,11 @@ func Run(t *testing.T, h Harness) {
 		"PaginationCountLimit": testPaginationCountLimit,
 		"ChangeFeed":           testChangeFeed,
 		"APIKeyPatch":          testAPIKeyPatch,
+		"NotificationSettings": testNotificationSettings,
+		"FanOut":               testFanOut,
+		"Claims":               testClaims,
+		"Replay":               testReplay,
+		"ExpiryNotices":        testExpiryNotices,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -97,7 +103,9 @@ func setup(t *testing.T, h Harness) *bundle {
 	t.Helper()
 	s := h.Open(t)
 	clock := NewClock(T0)
-	return &bundle{ctx: context.Background(), store: s, svc: &app.Service{Store: s, Now: clock.Now}, clock: clock}
+	sealer, err := credential.NewSealer(credential.NewSealKey())
+	require.NoError(t, err)
+	return &bundle{ctx: context.Background(), store: s, svc: &app.Service{Store: s, Now: clock.Now, Sealer: sealer}, clock: clock}
 }
 
 // mustAccount creates an account in env.

@@ -5,6 +5,7 @@
 package wire
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/keygate/keygate"
@@ -111,4 +112,98 @@ type Event struct {
 	EventType  string `json:"event_type"`
 	OccurredAt Time   `json:"occurred_at"`
 	Data       any    `json:"data"`
+}
+
+// Webhook is the body of a notification, as Paddle delivers it.
+type Webhook struct {
+	EventID        string          `json:"event_id"`
+	EventType      string          `json:"event_type"`
+	OccurredAt     Time            `json:"occurred_at"`
+	NotificationID string          `json:"notification_id"`
+	Data           json.RawMessage `json:"data"`
+}
+
+// NotificationSetting is Paddle's notification_setting entity. Secret is
+// the endpoint_secret_key.
+type NotificationSetting struct {
+	ID                     string      `json:"id"`
+	Description            string      `json:"description"`
+	Type                   string      `json:"type"`
+	Destination            string      `json:"destination"`
+	Active                 bool        `json:"active"`
+	APIVersion             int         `json:"api_version"`
+	IncludeSensitiveFields bool        `json:"include_sensitive_fields"`
+	SubscribedEvents       []EventType `json:"subscribed_events"`
+	EndpointSecretKey      string      `json:"endpoint_secret_key"`
+	TrafficSource          string      `json:"traffic_source"`
+}
+
+// EventType is Paddle's event type object.
+type EventType struct {
+	Name              string `json:"name"`
+	Description       string `json:"description"`
+	Group             string `json:"group"`
+	AvailableVersions []int  `json:"available_versions"`
+}
+
+// NewEventType returns e as it is shown.
+func NewEventType(e keygate.EventTypeInfo) EventType {
+	return EventType{Name: string(e.Name), Description: e.Description, Group: e.Group, AvailableVersions: e.AvailableVersions}
+}
+
+// NewNotificationSetting returns s as it is shown, with its secret.
+func NewNotificationSetting(s *keygate.NotificationSetting) *NotificationSetting {
+	w := &NotificationSetting{
+		ID: s.ID, Description: s.Description, Type: string(s.Type), Destination: s.Destination, Active: s.Active,
+		APIVersion: s.APIVersion, IncludeSensitiveFields: s.IncludeSensitiveFields, EndpointSecretKey: s.Secret,
+		TrafficSource: string(s.TrafficSource), SubscribedEvents: []EventType{},
+	}
+	for _, name := range s.SubscribedEvents {
+		for _, e := range keygate.EventTypes {
+			if e.Name == name {
+				w.SubscribedEvents = append(w.SubscribedEvents, NewEventType(e))
+			}
+		}
+	}
+	return w
+}
+
+// Notification is Paddle's notification entity.
+type Notification struct {
+	ID                    string          `json:"id"`
+	Type                  string          `json:"type"`
+	Status                string          `json:"status"`
+	Payload               json.RawMessage `json:"payload"`
+	OccurredAt            Time            `json:"occurred_at"`
+	DeliveredAt           *Time           `json:"delivered_at"`
+	ReplayedAt            *Time           `json:"replayed_at"`
+	Origin                string          `json:"origin"`
+	LastAttemptAt         *Time           `json:"last_attempt_at"`
+	RetryAt               *Time           `json:"retry_at"`
+	TimesAttempted        int             `json:"times_attempted"`
+	NotificationSettingID string          `json:"notification_setting_id"`
+}
+
+// NewNotification returns n as it is shown.
+func NewNotification(n *keygate.Notification) *Notification {
+	return &Notification{
+		ID: n.ID, Type: string(n.Type), Status: string(n.Status), Payload: n.Payload, OccurredAt: Time(n.OccurredAt),
+		DeliveredAt: timePtr(n.DeliveredAt), ReplayedAt: timePtr(n.ReplayedAt), Origin: string(n.Origin),
+		LastAttemptAt: timePtr(n.LastAttemptAt), RetryAt: timePtr(n.RetryAt), TimesAttempted: n.TimesAttempted,
+		NotificationSettingID: n.SettingID,
+	}
+}
+
+// NotificationLog is Paddle's notification log entity.
+type NotificationLog struct {
+	ID                  string  `json:"id"`
+	ResponseCode        int     `json:"response_code"`
+	ResponseContentType *string `json:"response_content_type"`
+	ResponseBody        string  `json:"response_body"`
+	AttemptedAt         Time    `json:"attempted_at"`
+}
+
+// NewNotificationLog returns l as it is shown.
+func NewNotificationLog(l *keygate.NotificationLog) *NotificationLog {
+	return &NotificationLog{ID: l.ID, ResponseCode: l.ResponseCode, ResponseContentType: l.ResponseContentType, ResponseBody: l.ResponseBody, AttemptedAt: Time(l.AttemptedAt)}
 }

@@ -11,9 +11,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/api"
+	"github.com/keygate/keygate/notify"
 	"github.com/keygate/keygate/postgres"
 	"github.com/keygate/keygate/sqlite"
 )
@@ -41,10 +43,26 @@ type Config struct {
 	// TrustedProxies are CIDRs or addresses, comma-separated.
 	RateLimit      string
 	TrustedProxies string
+	// EncryptionKey seals destinations' secrets: 32 bytes in base64; "" to
+	// use (or make) the key file in DataDir.
+	EncryptionKey string
+	// SMTPURL and SMTPFrom configure e-mail notifications.
+	SMTPURL  string
+	SMTPFrom string
+	// ExpiryScanInterval is how often keys are checked for expiry notices;
+	// RetryBase scales the delivery retry schedules (Paddle's is 1m);
+	// DeliveryLease is how long a delivery is claimed for.
+	ExpiryScanInterval string
+	RetryBase          string
+	DeliveryLease      string
 
 	// Parsed by Validate.
-	rateLimit int
-	trusted   []netip.Prefix
+	rateLimit  int
+	trusted    []netip.Prefix
+	expiryScan time.Duration
+	retryBase  time.Duration
+	lease      time.Duration
+	mailer     *notify.Mailer
 }
 
 // DefaultConfig returns the configuration with nothing set: SQLite under
@@ -59,6 +77,10 @@ func DefaultConfig() Config {
 		MetricsAddr:          "127.0.0.1:8099",
 		DocsURL:              api.DefaultDocsURL,
 		RateLimit:            strconv.Itoa(api.DefaultRateLimit),
+		SMTPFrom:             "keygate@localhost",
+		ExpiryScanInterval:   "1m",
+		RetryBase:            "1m",
+		DeliveryLease:        "30s",
 	}
 }
 
@@ -94,6 +116,12 @@ func (c *Config) serveSettings() []setting {
 		{&c.DocsURL, "KEYGATE_DOCS_URL", "docs-url", "base URL of errors' documentation_url"},
 		{&c.RateLimit, "KEYGATE_RATE_LIMIT", "rate-limit", "API requests per minute per client IP; 0 turns the limit off"},
 		{&c.TrustedProxies, "KEYGATE_TRUSTED_PROXIES", "trusted-proxies", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client"},
+		{&c.EncryptionKey, "KEYGATE_ENCRYPTION_KEY", "encryption-key", "base64 of 32 bytes that seal webhook secrets (default: a key file made in the data directory)"},
+		{&c.SMTPURL, "KEYGATE_SMTP_URL", "smtp-url", "SMTP server for e-mail notifications: smtp://[user:password@]host:port or smtps://…"},
+		{&c.SMTPFrom, "KEYGATE_SMTP_FROM", "smtp-from", "sender address of e-mail notifications"},
+		{&c.ExpiryScanInterval, "KEYGATE_EXPIRY_SCAN_INTERVAL", "expiry-scan-interval", "how often keys are checked for expiry notices"},
+		{&c.RetryBase, "KEYGATE_RETRY_BASE", "retry-base", "first retry delay of webhook and e-mail deliveries; later ones grow from it"},
+		{&c.DeliveryLease, "KEYGATE_DELIVERY_LEASE", "delivery-lease", "how long a delivery is claimed; after a crash it is retried once this passes"},
 	}
 }
 
@@ -161,6 +189,28 @@ func (c *Config) validateServe() []error {
 			prefix = netip.PrefixFrom(addr, addr.BitLen())
 		}
 		c.trusted = append(c.trusted, prefix)
+	}
+	for _, d := range []struct {
+		env, v string
+		dst    *time.Duration
+	}{{"KEYGATE_EXPIRY_SCAN_INTERVAL", c.ExpiryScanInterval, &c.expiryScan}, {"KEYGATE_RETRY_BASE", c.RetryBase, &c.retryBase}, {"KEYGATE_DELIVERY_LEASE", c.DeliveryLease, &c.lease}} {
+		if v, err := time.ParseDuration(d.v); err != nil || v <= 0 {
+			errs = append(errs, fmt.Errorf("%s: %q is not a positive duration such as 30s or 5m", d.env, d.v))
+		} else {
+			*d.dst = v
+		}
+	}
+	if c.SMTPURL != "" {
+		m, err := notify.ParseMailer(c.SMTPURL, c.SMTPFrom)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("KEYGATE_SMTP_URL: %v", err))
+		}
+		c.mailer = m
+	}
+	if c.EncryptionKey != "" {
+		if _, err := decodeKey(c.EncryptionKey); err != nil {
+			errs = append(errs, fmt.Errorf("KEYGATE_ENCRYPTION_KEY: %v", err))
+		}
 	}
 	for _, u := range []struct{ env, v string }{{"KEYGATE_LIVE_API_URL", c.LiveAPIURL}, {"KEYGATE_SANDBOX_API_URL", c.SandboxAPIURL}, {"KEYGATE_DOCS_URL", c.DocsURL}} {
 		if u.v == "" && u.env != "KEYGATE_DOCS_URL" {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/keygate/keygate/api"
 	"github.com/keygate/keygate/app"
 	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/notify"
 )
 
 // shutdownTimeout bounds how long serve waits for requests in flight when
@@ -50,9 +52,23 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		logger.Info("applied migrations", "versions", applied)
 	}
 
+	sealer, madeKey, err := loadSealer(&c.cfg)
+	if err != nil {
+		return fmt.Errorf("KEYGATE_ENCRYPTION_KEY: %w", err)
+	}
+	if madeKey {
+		logger.Warn("made a new key to seal webhook secrets; back it up, and give every node the same key with KEYGATE_ENCRYPTION_KEY", "file", filepath.Join(c.cfg.DataDir, keyFileName))
+	}
 	verifier := auth.New(auth.Config{Store: store, Logger: logger})
+	dispatcher := notify.NewDispatcher(notify.Config{
+		Store: store, Sealer: sealer, Mailer: c.cfg.mailer, Lease: c.cfg.lease, Logger: logger,
+		Schedules: map[keygate.Environment]keygate.RetrySchedule{
+			keygate.Live:    scaled(keygate.LiveRetries, c.cfg.retryBase),
+			keygate.Sandbox: scaled(keygate.SandboxRetries, c.cfg.retryBase),
+		},
+	})
 	svc := app.New(store)
-	svc.Changed = verifier.Invalidate
+	svc.Changed, svc.Wake, svc.Sealer = verifier.Invalidate, dispatcher.Wake, sealer
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registry.MustRegister(verifier.Metrics.Collectors()...)
@@ -78,13 +94,44 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		{"sandbox dashboard", c.cfg.SandboxDashboardAddr, health},
 		{"metrics", c.cfg.MetricsAddr, func(net.Listener) http.Handler { return metricsHandler(registry) }},
 	}
-	return serveAll(ctx, logger, e, surfaces, verifier)
+	background := []func(context.Context){
+		dispatcher.Run,
+		func(ctx context.Context) { every(ctx, c.cfg.expiryScan, logger, "expiry scan", svc.NotifyExpiries) },
+	}
+	return serveAll(ctx, logger, e, surfaces, verifier, background)
+}
+
+// scaled returns r with its first retry delay set to base.
+func scaled(r keygate.RetrySchedule, base time.Duration) keygate.RetrySchedule {
+	r.Base = base
+	return r
+}
+
+// every runs fn now and then every interval until ctx ends, logging its
+// errors; each run is bounded by the interval.
+func every(ctx context.Context, interval time.Duration, logger *slog.Logger, name string, fn func(context.Context) (int, error)) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		runCtx, cancel := context.WithTimeout(ctx, max(interval, time.Minute))
+		if n, err := fn(runCtx); err != nil && ctx.Err() == nil {
+			logger.Error(name, "err", err)
+		} else if n > 0 {
+			logger.Info(name, "events", n)
+		}
+		cancel()
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // serveAll listens on every surface first, so that a taken address fails
 // the start before anything is served, then runs the verifier and serves
 // every surface until ctx ends or one fails.
-func serveAll(ctx context.Context, logger *slog.Logger, e *env, surfaces []surface, verifier *auth.Verifier) error {
+func serveAll(ctx context.Context, logger *slog.Logger, e *env, surfaces []surface, verifier *auth.Verifier, background []func(context.Context)) error {
 	var listeners []net.Listener
 	defer func() {
 		for _, l := range listeners {
@@ -104,6 +151,15 @@ func serveAll(ctx context.Context, logger *slog.Logger, e *env, surfaces []surfa
 	verifierCtx, stopVerifier := context.WithCancel(context.WithoutCancel(ctx))
 	verifierDone := make(chan error, 1)
 	go func() { verifierDone <- verifier.Run(verifierCtx) }()
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var work sync.WaitGroup
+	for _, run := range background {
+		work.Add(1)
+		go func() {
+			defer work.Done()
+			run(workCtx)
+		}()
+	}
 
 	errs := make(chan error, len(surfaces)+1)
 	var wg sync.WaitGroup
@@ -133,6 +189,8 @@ func serveAll(ctx context.Context, logger *slog.Logger, e *env, surfaces []surfa
 		cancel()
 	}
 	wg.Wait()
+	stopWork()
+	work.Wait() // deliveries in flight are finished and recorded
 	stopVerifier()
 	<-verifierDone // writes the last uses still pending
 	close(errs)

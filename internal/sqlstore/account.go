@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"github.com/keygate/keygate"
 )
@@ -15,13 +13,7 @@ func (tx *Tx) CreateAccount(ctx context.Context, a *keygate.Account) error {
 
 // FindAccountByID implements keygate.Tx.
 func (tx *Tx) FindAccountByID(ctx context.Context, id string) (*keygate.Account, error) {
-	a, err := scanAccount(tx.tx.QueryRowContext(ctx, tx.query("FindAccountByID"), id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, keygate.NotFound(id)
-	} else if err != nil {
-		return nil, tx.translate("FindAccountByID", err)
-	}
-	return a, nil
+	return findOne(tx, ctx, "FindAccountByID", id, scanAccount, id)
 }
 
 // FindAccounts implements keygate.Tx.
@@ -30,17 +22,7 @@ func (tx *Tx) FindAccounts(ctx context.Context, f keygate.AccountFilter) ([]*key
 	if f.Environment != nil {
 		env = string(*f.Environment)
 	}
-	name, after := listQuery("FindAccounts", f.Page)
-	rows, err := tx.tx.QueryContext(ctx, tx.query(name), env, after, f.Size())
-	if err != nil {
-		return nil, 0, tx.translate(name, err)
-	}
-	list, err := collect(rows, scanAccount)
-	if err != nil {
-		return nil, 0, tx.translate(name, err)
-	}
-	total, err := tx.count(ctx, "CountAccounts", f.Page, env)
-	return list, total, err
+	return findPage(tx, ctx, "FindAccounts", "operator", f.Page, scanAccount, env)
 }
 
 func scanAccount(s scanner) (*keygate.Account, error) {

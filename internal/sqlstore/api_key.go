@@ -22,7 +22,8 @@ func (tx *Tx) CreateAPIKey(ctx context.Context, k *keygate.APIKey) error {
 	err = tx.exec(ctx, "CreateAPIKey", "",
 		k.ID, k.AccountID, string(k.Environment), k.Name, nullString(k.Description), string(k.Status),
 		perms, k.Rotatable, k.Legacy, k.SecretHash, nullTime(k.ExposedAt), nullTime(k.ExpiresAt),
-		nullTime(k.LastUsedAt), nullTime(k.RevokedAt), string(k.RevokedBy), utc(k.CreatedAt), utc(k.UpdatedAt))
+		nullTime(k.LastUsedAt), nullTime(k.RevokedAt), string(k.RevokedBy), utc(k.CreatedAt), utc(k.UpdatedAt),
+		nullTime(k.ExpiringNoticeAt))
 	if err != nil {
 		return err
 	}
@@ -40,7 +41,8 @@ func (tx *Tx) UpdateAPIKey(ctx context.Context, k *keygate.APIKey) error {
 	}
 	err = tx.exec(ctx, "UpdateAPIKey", k.ID,
 		k.ID, k.Name, nullString(k.Description), string(k.Status), perms, k.SecretHash,
-		nullTime(k.ExposedAt), nullTime(k.ExpiresAt), nullTime(k.RevokedAt), string(k.RevokedBy), utc(k.UpdatedAt))
+		nullTime(k.ExposedAt), nullTime(k.ExpiresAt), nullTime(k.RevokedAt), string(k.RevokedBy), utc(k.UpdatedAt),
+		nullTime(k.ExpiringNoticeAt))
 	if err != nil {
 		return err
 	}
@@ -82,21 +84,7 @@ func (tx *Tx) findAPIKey(ctx context.Context, name, id string, args ...any) (*ke
 
 // FindAPIKeys implements keygate.Tx.
 func (tx *Tx) FindAPIKeys(ctx context.Context, f keygate.APIKeyFilter) ([]*keygate.APIKey, int, error) {
-	if f.AccountID == "" {
-		return nil, 0, tx.db.internal("FindAPIKeys", errors.New("no account in filter"))
-	}
-	name, after := listQuery("FindAPIKeys", f.Page)
-	args := []any{f.AccountID, jsonList(f.IDs), jsonList(f.Statuses), utc(f.Now)}
-	rows, err := tx.tx.QueryContext(ctx, tx.query(name), append(args, after, f.Size())...)
-	if err != nil {
-		return nil, 0, tx.translate(name, err)
-	}
-	list, err := collect(rows, scanAPIKey)
-	if err != nil {
-		return nil, 0, tx.translate(name, err)
-	}
-	total, err := tx.count(ctx, "CountAPIKeys", f.Page, args...)
-	return list, total, err
+	return findPage(tx, ctx, "FindAPIKeys", f.AccountID, f.Page, scanAPIKey, f.AccountID, jsonList(f.IDs), jsonList(f.Statuses), utc(f.Now))
 }
 
 // scanAPIKey scans the columns every API-key query selects, in this order.
@@ -104,9 +92,9 @@ func scanAPIKey(s scanner) (*keygate.APIKey, error) {
 	var k keygate.APIKey
 	var env, status, revokedBy string
 	var desc, perms sql.NullString
-	var exposed, expires, lastUsed, revoked sql.NullTime
+	var exposed, expires, lastUsed, revoked, noticed sql.NullTime
 	err := s.Scan(&k.ID, &k.AccountID, &env, &k.Name, &desc, &status, &perms, &k.Rotatable, &k.Legacy,
-		&k.SecretHash, &exposed, &expires, &lastUsed, &revoked, &revokedBy, &k.CreatedAt, &k.UpdatedAt)
+		&k.SecretHash, &exposed, &expires, &lastUsed, &revoked, &revokedBy, &k.CreatedAt, &k.UpdatedAt, &noticed)
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +106,7 @@ func scanAPIKey(s scanner) (*keygate.APIKey, error) {
 	k.Environment, k.Status, k.RevokedBy = keygate.Environment(env), keygate.APIKeyStatus(status), keygate.Revoker(revokedBy)
 	k.Description = stringPtr(desc)
 	k.ExposedAt, k.ExpiresAt, k.LastUsedAt, k.RevokedAt = timePtr(exposed), timePtr(expires), timePtr(lastUsed), timePtr(revoked)
+	k.ExpiringNoticeAt = timePtr(noticed)
 	k.CreatedAt, k.UpdatedAt = utc(k.CreatedAt), utc(k.UpdatedAt)
 	return &k, nil
 }

@@ -15,7 +15,7 @@
 //	-- name: FindAPIKeyByID
 //	SELECT … FROM api_keys WHERE id = ?1;
 //
-// Both dialects must define every name in requiredQueries with the same
+// Both dialects must define every name in RequiredQueries with the same
 // arguments in the same order and the same result columns. A query that
 // contains {{cmp}} and {{dir}} is a list query: it is expanded into
 // NameAsc (cmp ">", dir "ASC") and NameDesc (cmp "<", dir "DESC"), so that

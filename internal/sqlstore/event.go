@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"errors"
 
 	"github.com/keygate/keygate"
 )
@@ -14,21 +13,7 @@ func (tx *Tx) CreateEvent(ctx context.Context, e *keygate.Event) error {
 
 // FindEvents implements keygate.Tx.
 func (tx *Tx) FindEvents(ctx context.Context, f keygate.EventFilter) ([]*keygate.Event, int, error) {
-	if f.AccountID == "" {
-		return nil, 0, tx.db.internal("FindEvents", errors.New("no account in filter"))
-	}
-	name, after := listQuery("FindEvents", f.Page)
-	args := []any{f.AccountID, jsonList(f.Types), f.EntityID}
-	rows, err := tx.tx.QueryContext(ctx, tx.query(name), append(args, after, f.Size())...)
-	if err != nil {
-		return nil, 0, tx.translate(name, err)
-	}
-	list, err := collect(rows, scanEvent)
-	if err != nil {
-		return nil, 0, tx.translate(name, err)
-	}
-	total, err := tx.count(ctx, "CountEvents", f.Page, args...)
-	return list, total, err
+	return findPage(tx, ctx, "FindEvents", f.AccountID, f.Page, scanEvent, f.AccountID, jsonList(f.Types), f.EntityID)
 }
 
 func scanEvent(s scanner) (*keygate.Event, error) {

@@ -8,15 +8,21 @@ import (
 	"strings"
 )
 
-// requiredQueries are the names every dialect must define. List queries
+// RequiredQueries are the names every dialect must define. List queries
 // (with {{cmp}}) are named without their Asc/Desc suffix.
-var requiredQueries = []string{
+var RequiredQueries = []string{
 	"CreateAccount", "FindAccountByID", "FindAccounts", "CountAccounts",
 	"CreateUser", "FindUserByEmail",
 	"CreateAPIKey", "FindAPIKeyByID", "FindAPIKeyByIDForUpdate", "FindAPIKeyByHash",
 	"FindAPIKeys", "CountAPIKeys", "UpdateAPIKey",
 	"CreateEvent", "FindEvents", "CountEvents",
 	"LockChanges", "RecordChange", "NotifyChange", "FindChanges", "LastChangeSeq", "TouchAPIKey",
+	"FindAPIKeysExpiryDue",
+	"CreateNotificationSetting", "UpdateNotificationSetting", "DeleteNotificationSetting",
+	"FindNotificationSettingByID", "FindNotificationSettings", "CountNotificationSettings",
+	"CreateNotification", "UpdateNotification", "FindNotificationByID", "FindNotifications", "CountNotifications",
+	"ClaimNotifications", "CreateNotificationLog", "FindNotificationLogs", "CountNotificationLogs",
+	"FindEventByID",
 }
 
 // LoadQueries reads every *.sql file under dir of fsys and returns its named
@@ -47,7 +53,7 @@ func LoadQueries(fsys fs.FS, dir string) (map[string]string, error) {
 		}
 		out[name] = q
 	}
-	for _, name := range requiredQueries {
+	for _, name := range RequiredQueries {
 		if raw[name] == "" {
 			return nil, fmt.Errorf("sqlstore: query %s is not defined under %s", name, dir)
 		}

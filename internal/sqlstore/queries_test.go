@@ -13,10 +13,12 @@ import (
 // allRequired returns a query file that defines every required query, with
 // FindAPIKeys as a list query.
 func allRequired(extra string) string {
-	names := []string{"CreateAccount", "FindAccountByID", "FindAccounts", "CountAccounts", "CreateUser", "FindUserByEmail",
-		"CreateAPIKey", "FindAPIKeyByID", "FindAPIKeyByIDForUpdate", "FindAPIKeyByHash", "CountAPIKeys", "UpdateAPIKey",
-		"CreateEvent", "FindEvents", "CountEvents",
-		"LockChanges", "RecordChange", "NotifyChange", "FindChanges", "LastChangeSeq", "TouchAPIKey"}
+	var names []string
+	for _, n := range sqlstore.RequiredQueries {
+		if n != "FindAPIKeys" {
+			names = append(names, n)
+		}
+	}
 	var b strings.Builder
 	for _, n := range names {
 		b.WriteString("-- name: " + n + "\nSELECT 1;\n\n")

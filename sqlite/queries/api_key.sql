@@ -3,38 +3,43 @@
 -- name: CreateAPIKey
 INSERT INTO api_keys (id, account_id, environment, name, description, status, permissions,
     rotatable, legacy, secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by,
-    created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17);
+    created_at, updated_at, expiring_notified_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18);
 
 -- name: UpdateAPIKey
 -- last_used_at is written by TouchAPIKey only, so that a change never
 -- overwrites a newer last use with the one it read.
 UPDATE api_keys SET name = ?2, description = ?3, status = ?4, permissions = ?5, secret_hash = ?6,
-    exposed_at = ?7, expires_at = ?8, revoked_at = ?9, revoked_by = ?10, updated_at = ?11
+    exposed_at = ?7, expires_at = ?8, revoked_at = ?9, revoked_by = ?10, updated_at = ?11,
+    expiring_notified_at = ?12
 WHERE id = ?1;
 
 -- name: FindAPIKeyByID
 SELECT id, account_id, environment, name, description, status, permissions, rotatable, legacy,
-    secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at
+    secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at,
+    expiring_notified_at
 FROM api_keys WHERE id = ?1;
 
 -- name: FindAPIKeyByIDForUpdate
 -- SQLite has no row locks; an Update transaction holds the database's only
 -- write lock (BEGIN IMMEDIATE), which serialises writers already.
 SELECT id, account_id, environment, name, description, status, permissions, rotatable, legacy,
-    secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at
+    secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at,
+    expiring_notified_at
 FROM api_keys WHERE id = ?1;
 
 -- name: FindAPIKeyByHash
 SELECT id, account_id, environment, name, description, status, permissions, rotatable, legacy,
-    secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at
+    secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at,
+    expiring_notified_at
 FROM api_keys WHERE environment = ?1 AND secret_hash = ?2 AND legacy = 1;
 
 -- name: FindAPIKeys
 -- ?1 account, ?2 JSON array of IDs or NULL, ?3 JSON array of statuses or NULL,
 -- ?4 now (a key past expires_at counts as expired), ?5 cursor, ?6 limit
 SELECT id, account_id, environment, name, description, status, permissions, rotatable, legacy,
-    secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at
+    secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at,
+    expiring_notified_at
 FROM api_keys
 WHERE account_id = ?1
   AND (?2 IS NULL OR id IN (SELECT value FROM json_each(?2)))
