@@ -17,6 +17,7 @@ import (
 	"github.com/keygate/keygate/api"
 	"github.com/keygate/keygate/app"
 	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/sqlite"
 	"github.com/keygate/keygate/storetest"
 )
@@ -41,7 +42,9 @@ func setup(t *testing.T, tune func(*api.Config)) *bundle {
 	require.NoError(t, err)
 	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
 	v := auth.New(auth.Config{Store: db, Now: clock.Now})
-	svc := &app.Service{Store: db, Now: clock.Now, Changed: v.Invalidate}
+	sealer, err := credential.NewSealer(credential.NewSealKey())
+	require.NoError(t, err)
+	svc := &app.Service{Store: db, Now: clock.Now, Changed: v.Invalidate, Sealer: sealer}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	paddle "github.com/PaddleHQ/paddle-go-sdk/v4"
+	"github.com/stretchr/testify/require"
+
+	"github.com/keygate/keygate/internal/testsmtp"
+	"github.com/keygate/keygate/storetest"
+)
+
+// hookReceiver is a webhook endpoint that verifies each delivery with
+// Paddle's SDK and counts deliveries by event ID.
+type hookReceiver struct {
+	*httptest.Server
+	mu      sync.Mutex
+	secret  string
+	byEvent map[string]int
+	types   map[string]string
+	hold    chan struct{} // while set, deliveries wait on it (and the sender may die)
+	inHold  chan struct{}
+}
+
+func newHookReceiver(t *testing.T) *hookReceiver {
+	h := &hookReceiver{byEvent: map[string]int{}, types: map[string]string{}}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.mu.Lock()
+		secret, hold, inHold := h.secret, h.hold, h.inHold
+		h.mu.Unlock()
+		if hold != nil {
+			select {
+			case inHold <- struct{}{}:
+			default:
+			}
+			<-hold
+			http.Error(w, "held", http.StatusServiceUnavailable)
+			return
+		}
+		if ok, err := paddle.NewWebhookVerifier(secret).Verify(r); err != nil || !ok {
+			t.Errorf("webhook signature does not verify: %v", err)
+			http.Error(w, "bad signature", http.StatusForbidden)
+			return
+		}
+		var body struct {
+			EventID   string `json:"event_id"`
+			EventType string `json:"event_type"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			t.Errorf("webhook body: %v", err)
+		}
+		h.mu.Lock()
+		h.byEvent[body.EventID]++
+		h.types[body.EventID] = body.EventType
+		h.mu.Unlock()
+	}))
+	t.Cleanup(h.Close)
+	return h
+}
+
+func (h *hookReceiver) counts() (map[string]int, map[string]string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, ty := map[string]int{}, map[string]string{}
+	for k, v := range h.byEvent {
+		c[k] = v
+	}
+	for k, v := range h.types {
+		ty[k] = v
+	}
+	return c, ty
+}
+
+// apiCall sends a JSON request to the API with a Bearer token.
+func apiCall(t *testing.T, method, url, token, body string) map[string]any {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	raw, _ := io.ReadAll(resp.Body)
+	require.Less(t, resp.StatusCode, 300, "%s %s: %s", method, url, raw)
+	if len(raw) > 0 {
+		require.NoError(t, json.Unmarshal(raw, &out))
+	}
+	return out
+}
+
+// startProcess runs keygate serve on env and returns it with its URLs.
+func startProcess(t *testing.T, env map[string]string) (*exec.Cmd, map[string]string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "KEYGATE_TEST_AS_MAIN=1", "KEYGATE_TEST_ARGS=serve")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return cmd, waitListening(t, stderr.String)
+}
+
+// TestDeliveryAcrossKill kills keygate with SIGKILL while it delivers a
+// webhook, starts it again, and checks that every event arrives.
+func TestDeliveryAcrossKill(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	engines := map[string]map[string]string{"sqlite": {}}
+	if os.Getenv(storetest.PostgresURLEnv) != "" {
+		u, _ := storetest.PostgresSchema(t)
+		engines["postgres"] = map[string]string{"KEYGATE_DATABASE_URL": u}
+	}
+	for name, store := range engines {
+		t.Run(name, func(t *testing.T) {
+			env := serveEnv(t.TempDir())
+			for k, v := range store {
+				env[k] = v
+			}
+			env["KEYGATE_DELIVERY_LEASE"] = "2s"
+			env["KEYGATE_RETRY_BASE"] = "100ms"
+			rc := newHookReceiver(t)
+			rc.hold, rc.inHold = make(chan struct{}), make(chan struct{}, 1)
+
+			cmd, urls := startProcess(t, env)
+			c := &cli{t: t, env: env}
+			acc := strings.TrimSpace(c.must("accounts", "create", "--environment", "live", "--name", "Acme"))
+			out, _, err := c.run("", "api-keys", "create", "--account", acc, "--name", "admin", "--permissions", "all")
+			require.NoError(t, err)
+			admin := strings.TrimSpace(out)
+			dest := apiCall(t, "POST", urls["live API"]+"/notification-settings", admin,
+				`{"description":"hooks","destination":"`+rc.URL+`","type":"url","subscribed_events":["api_key.created","api_key.revoked"]}`)
+			rc.mu.Lock()
+			rc.secret = dest["data"].(map[string]any)["endpoint_secret_key"].(string)
+			rc.mu.Unlock()
+
+			var ids []string
+			for range 5 {
+				k := apiCall(t, "POST", urls["live API"]+"/api-keys", admin, `{"name":"k","permissions":["price.read"]}`)
+				ids = append(ids, k["data"].(map[string]any)["id"].(string))
+			}
+			apiCall(t, "PATCH", urls["live API"]+"/api-keys/"+ids[0], admin, `{"status":"revoked"}`)
+
+			select {
+			case <-rc.inHold:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no delivery began")
+			}
+			require.NoError(t, cmd.Process.Signal(syscall.SIGKILL), "killed mid-delivery")
+			cmd.Wait()
+			rc.mu.Lock()
+			close(rc.hold)
+			rc.hold = nil
+			rc.mu.Unlock()
+
+			startProcess(t, env)
+			require.Eventually(t, func() bool {
+				counts, _ := rc.counts()
+				return len(counts) == 6
+			}, 30*time.Second, 50*time.Millisecond, "5 keys created and 1 revoked: 6 events, each delivered at least once")
+			counts, types := rc.counts()
+			revoked := 0
+			for id, n := range counts {
+				require.GreaterOrEqual(t, n, 1, id)
+				if types[id] == "api_key.revoked" {
+					revoked++
+				}
+			}
+			require.Equal(t, 1, revoked)
+		})
+	}
+}
+
+// TestNotificationsEndToEnd runs keygate with a webhook receiver and a real
+// SMTP server, each a destination; keys are created, updated, revoked and
+// brought to expiry, and every event arrives once per destination.
+func TestNotificationsEndToEnd(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	mail := testsmtp.Start(t)
+	rc := newHookReceiver(t)
+	env := serveEnv(t.TempDir())
+	env["KEYGATE_SMTP_URL"] = "smtp://" + mail.Addr
+	env["KEYGATE_SMTP_FROM"] = "keygate@example.com"
+	env["KEYGATE_EXPIRY_SCAN_INTERVAL"] = "200ms"
+	_, urls := startProcess(t, env)
+	c := &cli{t: t, env: env}
+	acc := strings.TrimSpace(c.must("accounts", "create", "--environment", "sandbox", "--name", "Acme"))
+	out, _, err := c.run("", "api-keys", "create", "--account", acc, "--name", "admin", "--permissions", "all")
+	require.NoError(t, err)
+	admin := strings.TrimSpace(out)
+	events := `["api_key.created","api_key.updated","api_key.revoked","api_key.expiring","api_key.expired"]`
+	hook := apiCall(t, "POST", urls["sandbox API"]+"/notification-settings", admin,
+		`{"description":"hooks","destination":"`+rc.URL+`","type":"url","subscribed_events":`+events+`}`)
+	rc.mu.Lock()
+	rc.secret = hook["data"].(map[string]any)["endpoint_secret_key"].(string)
+	rc.mu.Unlock()
+	apiCall(t, "POST", urls["sandbox API"]+"/notification-settings", admin,
+		`{"description":"ops mail","destination":"ops@example.com","type":"email","subscribed_events":`+events+`}`)
+
+	k := apiCall(t, "POST", urls["sandbox API"]+"/api-keys", admin, `{"name":"CRM","permissions":["price.read"]}`)["data"].(map[string]any)
+	id := k["id"].(string)
+	apiCall(t, "PATCH", urls["sandbox API"]+"/api-keys/"+id, admin, `{"name":"CRM sync"}`)
+	apiCall(t, "PATCH", urls["sandbox API"]+"/api-keys/"+id, admin, `{"status":"revoked"}`)
+	short := time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339Nano)
+	apiCall(t, "POST", urls["sandbox API"]+"/api-keys", admin, `{"name":"Short-lived","permissions":["price.read"],"expires_at":"`+short+`"}`)
+
+	want := []string{"api_key.created", "api_key.updated", "api_key.revoked", "api_key.created", "api_key.expiring", "api_key.expired"}
+	require.Eventually(t, func() bool {
+		counts, _ := rc.counts()
+		return len(counts) == len(want) && len(mail.Messages()) == len(want)
+	}, 20*time.Second, 50*time.Millisecond, "every event by webhook and by e-mail")
+	counts, types := rc.counts()
+	var got []string
+	for id, n := range counts {
+		require.Equal(t, 1, n, "once per destination: %s", id)
+		got = append(got, types[id])
+	}
+	require.ElementsMatch(t, want, got)
+	var subjects []string
+	for _, m := range mail.Messages() {
+		require.Equal(t, []string{"ops@example.com"}, m.To)
+		for _, line := range strings.Split(m.Data, "\r\n") {
+			if s, ok := strings.CutPrefix(line, "Subject: "); ok {
+				subjects = append(subjects, s)
+			}
+		}
+	}
+	require.ElementsMatch(t, []string{
+		"[keygate sandbox] New API key: CRM", "[keygate sandbox] API key updated: CRM sync", "[keygate sandbox] API key revoked: CRM sync",
+		"[keygate sandbox] New API key: Short-lived", "[keygate sandbox] API key expires soon: Short-lived", "[keygate sandbox] API key expired: Short-lived",
+	}, subjects)
+}
