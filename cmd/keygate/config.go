@@ -55,14 +55,19 @@ type Config struct {
 	ExpiryScanInterval string
 	RetryBase          string
 	DeliveryLease      string
+	// LiveRetries and SandboxRetries are how many times a failed delivery is
+	// retried before it fails.
+	LiveRetries    string
+	SandboxRetries string
 
 	// Parsed by Validate.
-	rateLimit  int
-	trusted    []netip.Prefix
-	expiryScan time.Duration
-	retryBase  time.Duration
-	lease      time.Duration
-	mailer     *notify.Mailer
+	rateLimit                int
+	trusted                  []netip.Prefix
+	expiryScan               time.Duration
+	retryBase                time.Duration
+	lease                    time.Duration
+	mailer                   *notify.Mailer
+	liveRetries, sdbxRetries int
 }
 
 // DefaultConfig returns the configuration with nothing set: SQLite under
@@ -81,6 +86,8 @@ func DefaultConfig() Config {
 		ExpiryScanInterval:   "1m",
 		RetryBase:            "1m",
 		DeliveryLease:        "30s",
+		LiveRetries:          strconv.Itoa(keygate.LiveRetries.Retries),
+		SandboxRetries:       strconv.Itoa(keygate.SandboxRetries.Retries),
 	}
 }
 
@@ -122,6 +129,8 @@ func (c *Config) serveSettings() []setting {
 		{&c.ExpiryScanInterval, "KEYGATE_EXPIRY_SCAN_INTERVAL", "expiry-scan-interval", "how often keys are checked for expiry notices"},
 		{&c.RetryBase, "KEYGATE_RETRY_BASE", "retry-base", "first retry delay of webhook and e-mail deliveries; later ones grow from it"},
 		{&c.DeliveryLease, "KEYGATE_DELIVERY_LEASE", "delivery-lease", "how long a delivery is claimed; after a crash it is retried once this passes"},
+		{&c.LiveRetries, "KEYGATE_LIVE_RETRIES", "live-retries", "retries of a failed live delivery before it fails (Paddle: 60, within 3 days)"},
+		{&c.SandboxRetries, "KEYGATE_SANDBOX_RETRIES", "sandbox-retries", "retries of a failed sandbox delivery before it fails (Paddle: 3, within 15 minutes)"},
 	}
 }
 
@@ -198,6 +207,16 @@ func (c *Config) validateServe() []error {
 			errs = append(errs, fmt.Errorf("%s: %q is not a positive duration such as 30s or 5m", d.env, d.v))
 		} else {
 			*d.dst = v
+		}
+	}
+	for _, r := range []struct {
+		env, v string
+		dst    *int
+	}{{"KEYGATE_LIVE_RETRIES", c.LiveRetries, &c.liveRetries}, {"KEYGATE_SANDBOX_RETRIES", c.SandboxRetries, &c.sdbxRetries}} {
+		if n, err := strconv.Atoi(r.v); err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("%s: %q is not a whole number of retries", r.env, r.v))
+		} else {
+			*r.dst = n
 		}
 	}
 	if c.SMTPURL != "" {

@@ -63,8 +63,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	dispatcher := notify.NewDispatcher(notify.Config{
 		Store: store, Sealer: sealer, Mailer: c.cfg.mailer, Lease: c.cfg.lease, Logger: logger,
 		Schedules: map[keygate.Environment]keygate.RetrySchedule{
-			keygate.Live:    scaled(keygate.LiveRetries, c.cfg.retryBase),
-			keygate.Sandbox: scaled(keygate.SandboxRetries, c.cfg.retryBase),
+			keygate.Live:    schedule(keygate.LiveRetries, c.cfg.retryBase, c.cfg.liveRetries),
+			keygate.Sandbox: schedule(keygate.SandboxRetries, c.cfg.retryBase, c.cfg.sdbxRetries),
 		},
 	})
 	svc := app.New(store)
@@ -101,9 +101,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	return serveAll(ctx, logger, e, surfaces, verifier, background)
 }
 
-// scaled returns r with its first retry delay set to base.
-func scaled(r keygate.RetrySchedule, base time.Duration) keygate.RetrySchedule {
-	r.Base = base
+// schedule returns r with its first retry delay and its number of retries
+// set.
+func schedule(r keygate.RetrySchedule, base time.Duration, retries int) keygate.RetrySchedule {
+	r.Base, r.Retries = base, retries
 	return r
 }
 
