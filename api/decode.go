@@ -10,13 +10,14 @@ import (
 	"strings"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/wire"
 )
 
 // MaxBodyBytes is the largest request body read; a larger one is refused
 // without being read whole.
 const MaxBodyBytes = 1 << 20
 
-var errBodyTooLarge = &keygate.Error{Code: codeBodyTooLarge, Message: "Request body is larger than 1 MiB."}
+var errBodyTooLarge = &keygate.Error{Code: wire.CodeBodyTooLarge, Message: "Request body is larger than 1 MiB."}
 
 // decode reads the JSON body of r into dst, which must be a pointer. It
 // refuses bodies that are not application/json (bad_request), larger than

@@ -6,6 +6,7 @@ import (
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/wire"
 )
 
 // apiFunc is a handler that returns its error for handle to render.
@@ -49,7 +50,7 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		r = withRequestID(w, r)
+		r = wire.WithRequestID(w, r)
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/wire"
 )
 
 // parsePage reads after, per_page, order_by and the Skip-Count header. It
@@ -37,7 +38,7 @@ func parsePage(r *http.Request) (keygate.Page, error) {
 // finishPage trims the extra row parsePage asked for and returns the page's
 // length and its pagination. next is the request's URL under the public
 // base URL with after set to the page's last ID.
-func (s *Server) finishPage(r *http.Request, p keygate.Page, n int, lastID func(i int) string, total int) (int, *pagination) {
+func (s *Server) finishPage(r *http.Request, p keygate.Page, n int, lastID func(i int) string, total int) (int, *wire.Pagination) {
 	perPage := p.Limit - 1
 	more := n > perPage
 	if more {
@@ -51,7 +52,7 @@ func (s *Server) finishPage(r *http.Request, p keygate.Page, n int, lastID func(
 	if enc := q.Encode(); enc != "" {
 		next += "?" + enc
 	}
-	return n, &pagination{PerPage: perPage, Next: next, HasMore: more, EstimatedTotal: total}
+	return n, &wire.Pagination{PerPage: perPage, Next: next, HasMore: more, EstimatedTotal: total}
 }
 
 // commaList splits a comma-separated query parameter.

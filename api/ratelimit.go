@@ -46,6 +46,9 @@ func (e *rateLimited) Error() string { return e.err.Error() }
 // Unwrap lets keygate.ErrorCode find the code inside.
 func (e *rateLimited) Unwrap() error { return e.err }
 
+// RetryAfterSeconds implements wire.RetryAfter.
+func (e *rateLimited) RetryAfterSeconds() int { return e.retryAfter }
+
 func newRateLimiter(limit int, trusted []netip.Prefix, now func() time.Time) *rateLimiter {
 	return &rateLimiter{limit: limit, trusted: trusted, now: now, clients: map[netip.Addr]*client{}}
 }
