@@ -35,6 +35,10 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /notifications/{notification_id}/logs", api("notification.read", s.handleNotificationLogs))
 	mux.Handle("POST /notifications/{notification_id}/replay", api("notification.write", s.handleNotificationReplay))
 
-	mux.Handle("/", s.limit(s.handle(func(http.ResponseWriter, *http.Request) error { return errInvalidURL })))
+	var rest http.Handler = s.handle(func(http.ResponseWriter, *http.Request) error { return errInvalidURL })
+	if s.cfg.Gateway != nil {
+		rest = s.cfg.Gateway // authenticates by its route map, and refuses routes not in it
+	}
+	mux.Handle("/", s.limit(rest))
 	return mux
 }

@@ -34,6 +34,9 @@ type Config struct {
 	Logger         *slog.Logger
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
+	// Gateway, if set, serves every request keygate does not serve itself
+	// (the gateway to the operator's API); without it they are invalid_url.
+	Gateway http.Handler
 }
 
 // Server is the API of one environment.

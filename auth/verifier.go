@@ -33,7 +33,10 @@ type Config struct {
 	MaxEntries int
 	// LoadTimeout bounds one store read on a miss; default 5 s.
 	LoadTimeout time.Duration
-	Logger      *slog.Logger
+	// DocsURL is the base of the documentation_url of the errors Guard
+	// writes; default Paddle's docs.
+	DocsURL string
+	Logger  *slog.Logger
 }
 
 // Verifier authenticates requests. Start it with Run; it is safe for
@@ -69,6 +72,9 @@ func New(cfg Config) *Verifier {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.DocsURL == "" {
+		cfg.DocsURL = "https://developer.paddle.com"
 	}
 	return &Verifier{
 		cfg: cfg, cache: newCache(cfg.MaxEntries), legacy: newCache(cfg.MaxEntries / 16),

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/api"
+	"github.com/keygate/keygate/gateway"
 	"github.com/keygate/keygate/notify"
 	"github.com/keygate/keygate/postgres"
 	"github.com/keygate/keygate/sqlite"
@@ -59,6 +61,14 @@ type Config struct {
 	// retried before it fails.
 	LiveRetries    string
 	SandboxRetries string
+	// The gateway: each environment's upstream (none: no gateway), the route
+	// map file (default Paddle's operations) and the upstream timeout.
+	LiveUpstreamURL    string
+	SandboxUpstreamURL string
+	RoutesFile         string
+	UpstreamTimeout    string
+	// VerifyAddr is the address of the verify endpoint; "" turns it off.
+	VerifyAddr string
 
 	// Parsed by Validate.
 	rateLimit                int
@@ -68,6 +78,9 @@ type Config struct {
 	lease                    time.Duration
 	mailer                   *notify.Mailer
 	liveRetries, sdbxRetries int
+	upstreams                map[keygate.Environment]*url.URL
+	routes                   *gateway.RouteMap
+	upstreamTimeout          time.Duration
 }
 
 // DefaultConfig returns the configuration with nothing set: SQLite under
@@ -88,6 +101,7 @@ func DefaultConfig() Config {
 		DeliveryLease:        "30s",
 		LiveRetries:          strconv.Itoa(keygate.LiveRetries.Retries),
 		SandboxRetries:       strconv.Itoa(keygate.SandboxRetries.Retries),
+		UpstreamTimeout:      "30s",
 	}
 }
 
@@ -131,6 +145,11 @@ func (c *Config) serveSettings() []setting {
 		{&c.DeliveryLease, "KEYGATE_DELIVERY_LEASE", "delivery-lease", "how long a delivery is claimed; after a crash it is retried once this passes"},
 		{&c.LiveRetries, "KEYGATE_LIVE_RETRIES", "live-retries", "retries of a failed live delivery before it fails (Paddle: 60, within 3 days)"},
 		{&c.SandboxRetries, "KEYGATE_SANDBOX_RETRIES", "sandbox-retries", "retries of a failed sandbox delivery before it fails (Paddle: 3, within 15 minutes)"},
+		{&c.LiveUpstreamURL, "KEYGATE_LIVE_UPSTREAM_URL", "live-upstream-url", "the operator's live API: requests keygate does not serve are authenticated and proxied there"},
+		{&c.SandboxUpstreamURL, "KEYGATE_SANDBOX_UPSTREAM_URL", "sandbox-upstream-url", "the operator's sandbox API, as --live-upstream-url"},
+		{&c.RoutesFile, "KEYGATE_ROUTES_FILE", "routes-file", "the gateway's route map: METHOD PATTERN permission|none [client_token] per line (default: Paddle's operations)"},
+		{&c.UpstreamTimeout, "KEYGATE_UPSTREAM_TIMEOUT", "upstream-timeout", "how long the gateway waits for the upstream's response headers"},
+		{&c.VerifyAddr, "KEYGATE_VERIFY_ADDR", "verify-addr", "address of the verify endpoint (POST /verify) for other services; unset: off"},
 	}
 }
 
@@ -219,6 +238,7 @@ func (c *Config) validateServe() []error {
 			*r.dst = n
 		}
 	}
+	errs = append(errs, c.validateGateway()...)
 	if c.SMTPURL != "" {
 		m, err := notify.ParseMailer(c.SMTPURL, c.SMTPFrom)
 		if err != nil {
@@ -237,6 +257,45 @@ func (c *Config) validateServe() []error {
 		}
 		if parsed, err := url.Parse(u.v); err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
 			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL", u.env, u.v))
+		}
+	}
+	return errs
+}
+
+// validateGateway checks and parses the gateway's settings.
+func (c *Config) validateGateway() []error {
+	var errs []error
+	c.upstreams = map[keygate.Environment]*url.URL{}
+	for env, raw := range map[keygate.Environment]string{keygate.Live: c.LiveUpstreamURL, keygate.Sandbox: c.SandboxUpstreamURL} {
+		if raw == "" {
+			continue
+		}
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("KEYGATE_%s_UPSTREAM_URL: %q is not an http(s) URL", strings.ToUpper(string(env)), raw))
+			continue
+		}
+		c.upstreams[env] = u
+	}
+	if d, err := time.ParseDuration(c.UpstreamTimeout); err != nil || d <= 0 {
+		errs = append(errs, fmt.Errorf("KEYGATE_UPSTREAM_TIMEOUT: %q is not a positive duration", c.UpstreamTimeout))
+	} else {
+		c.upstreamTimeout = d
+	}
+	c.routes = gateway.DefaultRoutes()
+	if c.RoutesFile != "" {
+		f, err := os.Open(c.RoutesFile)
+		if err != nil {
+			return append(errs, fmt.Errorf("KEYGATE_ROUTES_FILE: %v", err))
+		}
+		defer f.Close()
+		if c.routes, err = gateway.ParseRoutes(f); err != nil {
+			errs = append(errs, fmt.Errorf("KEYGATE_ROUTES_FILE: %s: %v", c.RoutesFile, err))
+		}
+	}
+	if c.VerifyAddr != "" {
+		if _, port, err := net.SplitHostPort(c.VerifyAddr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("KEYGATE_VERIFY_ADDR: %q is not a host:port address", c.VerifyAddr))
 		}
 	}
 	return errs

@@ -19,6 +19,7 @@ import (
 	"github.com/keygate/keygate/api"
 	"github.com/keygate/keygate/app"
 	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/gateway"
 	"github.com/keygate/keygate/notify"
 )
 
@@ -59,7 +60,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if madeKey {
 		logger.Warn("made a new key to seal webhook secrets; back it up, and give every node the same key with KEYGATE_ENCRYPTION_KEY", "file", filepath.Join(c.cfg.DataDir, keyFileName))
 	}
-	verifier := auth.New(auth.Config{Store: store, Logger: logger})
+	verifier := auth.New(auth.Config{Store: store, Logger: logger, DocsURL: c.cfg.DocsURL})
 	dispatcher := notify.NewDispatcher(notify.Config{
 		Store: store, Sealer: sealer, Mailer: c.cfg.mailer, Lease: c.cfg.lease, Logger: logger,
 		Schedules: map[keygate.Environment]keygate.RetrySchedule{
@@ -80,10 +81,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			if publicURL == "" {
 				publicURL = "http://" + l.Addr().String()
 			}
-			return api.NewServer(api.Config{
+			cfg := api.Config{
 				Environment: env, BaseURL: publicURL, DocsURL: c.cfg.DocsURL, RateLimit: c.cfg.rateLimit,
 				TrustedProxies: c.cfg.trusted, Logger: logger,
-			}, svc, verifier, apiMetrics)
+			}
+			if upstream := c.cfg.upstreams[env]; upstream != nil {
+				cfg.Gateway = gateway.New(gateway.Config{
+					Environment: env, Upstream: upstream, Routes: c.cfg.routes, Verifier: verifier,
+					Timeout: c.cfg.upstreamTimeout, DocsURL: c.cfg.DocsURL, Logger: logger,
+				})
+			}
+			return api.NewServer(cfg, svc, verifier, apiMetrics)
 		}
 	}
 	health := func(net.Listener) http.Handler { return healthHandler(store) }
@@ -93,6 +101,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		{"live dashboard", c.cfg.LiveDashboardAddr, health},
 		{"sandbox dashboard", c.cfg.SandboxDashboardAddr, health},
 		{"metrics", c.cfg.MetricsAddr, func(net.Listener) http.Handler { return metricsHandler(registry) }},
+	}
+	if c.cfg.VerifyAddr != "" {
+		surfaces = append(surfaces, surface{"verify endpoint", c.cfg.VerifyAddr, func(net.Listener) http.Handler {
+			return gateway.VerifyHandler(verifier, c.cfg.DocsURL)
+		}})
 	}
 	background := []func(context.Context){
 		dispatcher.Run,
