@@ -30,6 +30,9 @@ func (v *Verifier) Run(ctx context.Context) error {
 	v.invalidateAll() // anything loaded before now predates seq
 	v.started.Store(true)
 	defer v.started.Store(false)
+	if v.systemClock {
+		go v.keepTime(ctx)
+	}
 
 	var notices <-chan struct{}
 	if n, ok := v.cfg.Store.(keygate.ChangeNotifier); ok {
@@ -119,6 +122,25 @@ func (v *Verifier) flush(ctx context.Context) {
 		v.cfg.Logger.Error("write last uses", "keys", len(uses), "err", err)
 		for _, r := range recs {
 			v.touch(r, r.lastUsed.Load())
+		}
+	}
+}
+
+// clockResolution is how far the coarse clock may lag the system's: a key
+// stops working at most this long after its expiry.
+const clockResolution = time.Millisecond
+
+// keepTime keeps the coarse clock until ctx ends.
+func (v *Verifier) keepTime(ctx context.Context) {
+	tick := time.NewTicker(clockResolution)
+	defer tick.Stop()
+	defer v.coarseNow.Store(0)
+	for {
+		v.coarseNow.Store(time.Now().UnixNano())
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
 		}
 	}
 }

@@ -157,3 +157,24 @@ func parseClientToken(s string) (Token, error) {
 	}
 	return Token{Kind: KindClientToken, Env: env, Secret: s}, nil
 }
+
+// SplitAPIKey splits a token of the shape of a standard API key of env into
+// its ID, secret and check, checking only its shape (prefix, lengths,
+// underscores), not its alphabet or check digits. It is the hot path's
+// first step: enough to find a cached credential, whose secret hash then
+// decides. Anything it does not accept must go through Parse.
+func SplitAPIKey(s string, env Env) (id, secret, check string, ok bool) {
+	const prefixLen = len("pdl_live_apikey_")
+	if len(s) != APIKeyLen || s[:4] != "pdl_" || s[4:9] != env.keyEnv()+"_" || s[9:prefixLen] != "apikey_" {
+		return "", "", "", false
+	}
+	rest := s[prefixLen:]
+	if rest[IDLen] != '_' || rest[IDLen+1+SecretLen] != '_' {
+		return "", "", "", false
+	}
+	return rest[:IDLen], rest[IDLen+1 : IDLen+1+SecretLen], rest[IDLen+1+SecretLen+1:], true
+}
+
+// ValidCheck reports whether check is the check of body (every byte of a
+// key before its last underscore).
+func ValidCheck(body, check string) bool { return validCheck(body, check) }

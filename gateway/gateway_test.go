@@ -34,7 +34,7 @@ type upstream struct {
 func newUpstream(t *testing.T) *upstream {
 	u := &upstream{}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) { time.Sleep(2 * time.Second) })
+	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) { time.Sleep(4 * time.Second) })
 	mux.HandleFunc("POST /teapot", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Header().Set("X-Upstream", "yes")
@@ -79,7 +79,7 @@ func setup(t *testing.T, routes *gateway.RouteMap) *bundle {
 	if routes == nil {
 		routes = gateway.DefaultRoutes()
 	}
-	gw := gateway.New(gateway.Config{Environment: keygate.Live, Upstream: target, Routes: routes, Verifier: v, Timeout: 500 * time.Millisecond})
+	gw := gateway.New(gateway.Config{Environment: keygate.Live, Upstream: target, Routes: routes, Verifier: v, Timeout: 2 * time.Second})
 	srv := httptest.NewServer(api.NewServer(api.Config{Environment: keygate.Live, Gateway: gw}, svc, v, nil))
 	t.Cleanup(func() {
 		srv.Close()
@@ -223,7 +223,7 @@ func TestGatewayStreams(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
 	_, token := b.key(t, "report.write")
-	big := strings.Repeat("0123456789", 1<<20) // 10 MiB
+	big := strings.Repeat("0123456789", 400<<10) // 4 MiB
 	a := b.send(t, "POST", "/reports", token, nil, big)
 	require.Equal(t, 200, a.status)
 	require.Len(t, a.json["body"], len(big))

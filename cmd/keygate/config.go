@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
@@ -69,6 +70,8 @@ type Config struct {
 	UpstreamTimeout    string
 	// VerifyAddr is the address of the verify endpoint; "" turns it off.
 	VerifyAddr string
+	// LogLevel is debug, info (every request), warn or error.
+	LogLevel string
 
 	// Parsed by Validate.
 	rateLimit                int
@@ -81,6 +84,7 @@ type Config struct {
 	upstreams                map[keygate.Environment]*url.URL
 	routes                   *gateway.RouteMap
 	upstreamTimeout          time.Duration
+	logLevel                 slog.Level
 }
 
 // DefaultConfig returns the configuration with nothing set: SQLite under
@@ -102,6 +106,7 @@ func DefaultConfig() Config {
 		LiveRetries:          strconv.Itoa(keygate.LiveRetries.Retries),
 		SandboxRetries:       strconv.Itoa(keygate.SandboxRetries.Retries),
 		UpstreamTimeout:      "30s",
+		LogLevel:             "info",
 	}
 }
 
@@ -150,6 +155,7 @@ func (c *Config) serveSettings() []setting {
 		{&c.RoutesFile, "KEYGATE_ROUTES_FILE", "routes-file", "the gateway's route map: METHOD PATTERN permission|none [client_token] per line (default: Paddle's operations)"},
 		{&c.UpstreamTimeout, "KEYGATE_UPSTREAM_TIMEOUT", "upstream-timeout", "how long the gateway waits for the upstream's response headers"},
 		{&c.VerifyAddr, "KEYGATE_VERIFY_ADDR", "verify-addr", "address of the verify endpoint (POST /verify) for other services; unset: off"},
+		{&c.LogLevel, "KEYGATE_LOG_LEVEL", "log-level", "debug, info (a line per request), warn or error"},
 	}
 }
 
@@ -239,6 +245,9 @@ func (c *Config) validateServe() []error {
 		}
 	}
 	errs = append(errs, c.validateGateway()...)
+	if err := c.logLevel.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("KEYGATE_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))
+	}
 	if c.SMTPURL != "" {
 		m, err := notify.ParseMailer(c.SMTPURL, c.SMTPFrom)
 		if err != nil {

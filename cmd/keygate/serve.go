@@ -43,7 +43,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if _, err := c.parse(args, 0); err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: c.cfg.logLevel}))
 	store, applied, err := openStore(ctx, &c.cfg)
 	if err != nil {
 		return err
