@@ -2,6 +2,7 @@ package api
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,6 +12,14 @@ import (
 // route pattern and status. Register them with Collectors.
 type Metrics struct {
 	duration *prometheus.HistogramVec
+	// observers caches the histogram of each label set, so a request costs
+	// a map load instead of building and hashing its labels.
+	observers sync.Map // labels → prometheus.Observer
+}
+
+type labels struct {
+	env, route string
+	status     int
 }
 
 // NewMetrics returns the API's metrics, unregistered.
@@ -31,5 +40,10 @@ func (m *Metrics) observe(env, route string, status int, d time.Duration) {
 	if route == "" || route == "/" {
 		route = "unmatched" // keeps the label's values few
 	}
-	m.duration.WithLabelValues(env, route, strconv.Itoa(status)).Observe(d.Seconds())
+	key := labels{env, route, status}
+	o, ok := m.observers.Load(key)
+	if !ok {
+		o, _ = m.observers.LoadOrStore(key, m.duration.WithLabelValues(env, route, strconv.Itoa(status)))
+	}
+	o.(prometheus.Observer).Observe(d.Seconds())
 }

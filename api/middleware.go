@@ -1,6 +1,7 @@
 package api
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -64,8 +65,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			}
 			elapsed := time.Since(start)
 			s.metrics.observe(string(s.cfg.Environment), r.Pattern, rec.status, elapsed)
-			s.logger.InfoContext(r.Context(), "request", "request_id", requestID(r), "method", r.Method,
-				"path", r.URL.Path, "status", rec.status, "duration", elapsed)
+			if s.logger.Enabled(r.Context(), slog.LevelInfo) { // spares building the record when it is dropped
+				s.logger.InfoContext(r.Context(), "request", "request_id", requestID(r), "method", r.Method,
+					"path", r.URL.Path, "status", rec.status, "duration", elapsed)
+			}
 		}()
 		if r.Method == http.MethodOptions {
 			// A CORS preflight: answered, granting nothing, so that no

@@ -107,13 +107,16 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 		}
 	}
 	p, _ := auth.FromContext(pr.In.Context())
-	out[HeaderAccountID] = []string{p.AccountID}
-	out[HeaderCredentialID] = []string{p.CredentialID}
-	out[HeaderCredentialKind] = []string{p.Kind.String()}
-	out[HeaderEnvironment] = []string{string(p.Environment)}
-	out[HeaderPermissions] = []string{permissionsHeader(p.Permissions)}
-	if id := wire.RequestID(pr.In); id != "" {
-		out["X-Request-Id"] = []string{id}
+	// One backing array for the six values: one allocation, not six.
+	v := [...]string{p.AccountID, p.CredentialID, p.Kind.String(), string(p.Environment), permissionsHeader(p.Permissions), wire.RequestID(pr.In)}
+	vals := v[:]
+	out[HeaderAccountID] = vals[0:1:1]
+	out[HeaderCredentialID] = vals[1:2:2]
+	out[HeaderCredentialKind] = vals[2:3:3]
+	out[HeaderEnvironment] = vals[3:4:4]
+	out[HeaderPermissions] = vals[4:5:5]
+	if vals[5] != "" {
+		out["X-Request-Id"] = vals[5:6:6]
 	}
 }
 

@@ -140,6 +140,10 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
+// Request IDs need to be unique, not secret: uuid's pool of randomness
+// reads crypto/rand in batches rather than once per request.
+func init() { uuid.EnableRandPool() }
+
 type requestIDKey struct{}
 
 // RequestIDHeader is the response header that carries meta.request_id.

@@ -1,0 +1,167 @@
+// Command scale measures keygate with many keys: it seeds a store with
+// -keys API keys through a bulk path (batched transactions, no API call per
+// key), then measures the time from start to ready, the latency of a cache
+// miss, and the memory each cached key takes. It prints one line per figure
+// for docs/performance.md.
+//
+//	go run ./bench/scale -keys 1000000                       # SQLite in a temporary directory
+//	go run ./bench/scale -keys 1000000 -postgres postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"log"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/credential"
+	"github.com/keygate/keygate/postgres"
+	"github.com/keygate/keygate/sqlite"
+)
+
+func main() {
+	n := flag.Int("keys", 1_000_000, "how many keys to seed")
+	misses := flag.Int("misses", 20_000, "how many cache misses to time")
+	cached := flag.Int("cached", 200_000, "how many keys to cache to measure memory")
+	pgURL := flag.String("postgres", "", "PostgreSQL URL; unset for SQLite")
+	flag.Parse()
+	ctx := context.Background()
+
+	open, cleanup := opener(ctx, *pgURL)
+	defer cleanup()
+	store := must(open())
+	tokens := seed(ctx, store, *n)
+	store.Close()
+
+	fmt.Printf("engine: %s, keys: %d\n", engine(*pgURL), *n)
+	start := time.Now()
+	store = must(open())
+	v := auth.New(auth.Config{Store: store})
+	runCtx, stop := context.WithCancel(ctx)
+	go v.Run(runCtx)
+	for !v.Started() {
+		time.Sleep(100 * time.Microsecond)
+	}
+	fmt.Printf("start to ready (open the store, follow the change feed): %v\n", time.Since(start).Round(time.Microsecond))
+	timeMisses(ctx, v, tokens, *misses)
+	memoryPerKey(ctx, v, tokens[*misses:], *cached)
+	stop()
+	store.Close()
+}
+
+func engine(pgURL string) string {
+	if pgURL != "" {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// opener returns a function that opens the same store each time, and a
+// cleanup: a temporary SQLite directory, or a schema of its own.
+func opener(ctx context.Context, pgURL string) (func() (keygate.Store, error), func()) {
+	if pgURL == "" {
+		dir := must(os.MkdirTemp("", "keygate-scale"))
+		return func() (keygate.Store, error) { return sqlite.Open(ctx, filepath.Join(dir, sqlite.FileName)) }, func() { os.RemoveAll(dir) }
+	}
+	admin := must(sql.Open("pgx", pgURL))
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "keygate_scale_" + hex.EncodeToString(b)
+	must(admin.Exec("CREATE SCHEMA " + schema))
+	u := must(url.Parse(pgURL))
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return func() (keygate.Store, error) { return postgres.Open(ctx, u.String()) },
+		func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() }
+}
+
+// seed inserts n keys in transactions of 5,000 and returns their tokens.
+func seed(ctx context.Context, store keygate.Store, n int) []string {
+	start := time.Now()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	acc := &keygate.Account{ID: credential.NewID("acc", now), Environment: keygate.Live, Name: "Scale", CreatedAt: now, UpdatedAt: now}
+	must0(store.Update(ctx, func(tx keygate.Tx) error { return tx.CreateAccount(ctx, acc) }))
+	tokens := make([]string, 0, n)
+	exp := now.AddDate(1, 0, 0)
+	perms := []keygate.Permission{"product.read"}
+	for len(tokens) < n {
+		must0(store.Update(ctx, func(tx keygate.Tx) error {
+			for i := 0; i < 5000 && len(tokens) < n; i++ {
+				k := credential.NewAPIKey(credential.EnvLive, now)
+				if err := tx.CreateAPIKey(ctx, &keygate.APIKey{ID: k.EntityID, AccountID: acc.ID, Environment: keygate.Live, Name: "k",
+					Status: keygate.APIKeyActive, Permissions: perms, SecretHash: k.Hash[:], ExpiresAt: &exp, CreatedAt: now, UpdatedAt: now}); err != nil {
+					return err
+				}
+				tokens = append(tokens, k.Token)
+			}
+			return nil
+		}))
+	}
+	fmt.Printf("seeded %d keys in %v\n", n, time.Since(start).Round(time.Millisecond))
+	return tokens
+}
+
+// timeMisses authenticates m keys never seen before, one after another.
+func timeMisses(ctx context.Context, v *auth.Verifier, tokens []string, m int) {
+	d := make([]time.Duration, m)
+	for i := range m {
+		t := time.Now()
+		if _, err := v.Authenticate(ctx, keygate.Live, "Bearer "+tokens[i], 0); err != nil {
+			log.Fatal(err)
+		}
+		d[i] = time.Since(t)
+	}
+	slices.Sort(d)
+	var sum time.Duration
+	for _, x := range d {
+		sum += x
+	}
+	fmt.Printf("cache miss (a key read from the store): mean %v, p50 %v, p99 %v over %d keys\n",
+		(sum / time.Duration(m)).Round(time.Microsecond), d[m/2].Round(time.Microsecond), d[m*99/100].Round(time.Microsecond), m)
+}
+
+// memoryPerKey caches k more keys and reports the heap they added.
+func memoryPerKey(ctx context.Context, v *auth.Verifier, tokens []string, k int) {
+	k = min(k, len(tokens))
+	before := heap()
+	for _, t := range tokens[:k] {
+		if _, err := v.Authenticate(ctx, keygate.Live, "Bearer "+t, 0); err != nil {
+			log.Fatal(err)
+		}
+	}
+	after := heap()
+	fmt.Printf("memory per cached key: %d bytes (%d keys cached, heap +%.1f MiB)\n", (after-before)/uint64(k), v.Cached(), float64(after-before)/(1<<20))
+}
+
+func heap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+func must[T any](v T, err error) T {
+	must0(err)
+	return v
+}
+
+func must0(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
