@@ -62,3 +62,13 @@ func trivialUpstream(b *testing.B) *url.URL {
 	u, _ := url.Parse(srv.URL)
 	return u
 }
+
+// BenchmarkGatewayAlone is BenchmarkGatewayHandler without the API server in
+// front (no request log, metrics or rate limit).
+func BenchmarkGatewayAlone(b *testing.B) {
+	bb := setupBench(b)
+	_, token := bb.key(nil, "product.read")
+	time.Sleep(300 * time.Millisecond)
+	gw := gateway.New(gateway.Config{Environment: keygate.Live, Upstream: trivialUpstream(b), Routes: gateway.DefaultRoutes(), Verifier: bb.verifier})
+	runHandler(b, gw, token)
+}

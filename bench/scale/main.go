@@ -35,7 +35,7 @@ import (
 func main() {
 	n := flag.Int("keys", 1_000_000, "how many keys to seed")
 	misses := flag.Int("misses", 20_000, "how many cache misses to time")
-	cached := flag.Int("cached", 200_000, "how many keys to cache to measure memory")
+	cached := flag.Int("cached", 0, "how many keys to cache to measure memory; 0 for every key not yet used")
 	pgURL := flag.String("postgres", "", "PostgreSQL URL; unset for SQLite")
 	flag.Parse()
 	ctx := context.Background()
@@ -136,7 +136,9 @@ func timeMisses(ctx context.Context, v *auth.Verifier, tokens []string, m int) {
 
 // memoryPerKey caches k more keys and reports the heap they added.
 func memoryPerKey(ctx context.Context, v *auth.Verifier, tokens []string, k int) {
-	k = min(k, len(tokens))
+	if k <= 0 || k > len(tokens) {
+		k = len(tokens)
+	}
 	before := heap()
 	for _, t := range tokens[:k] {
 		if _, err := v.Authenticate(ctx, keygate.Live, "Bearer "+t, 0); err != nil {
@@ -144,7 +146,8 @@ func memoryPerKey(ctx context.Context, v *auth.Verifier, tokens []string, k int)
 		}
 	}
 	after := heap()
-	fmt.Printf("memory per cached key: %d bytes (%d keys cached, heap +%.1f MiB)\n", (after-before)/uint64(k), v.Cached(), float64(after-before)/(1<<20))
+	grown := int64(after) - int64(before)
+	fmt.Printf("memory per cached key: %d bytes (%d keys cached, heap %+.1f MiB)\n", grown/int64(k), v.Cached(), float64(grown)/(1<<20))
 }
 
 func heap() uint64 {
