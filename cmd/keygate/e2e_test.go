@@ -30,6 +30,9 @@ func startServe(t *testing.T, env map[string]string) map[string]string {
 	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
 		cmd.Wait()
+		if t.Failed() {
+			t.Logf("keygate serve's output:\n%s", stderr.String())
+		}
 	})
 	return waitListening(t, stderr.String)
 }
@@ -66,7 +69,7 @@ func TestTwoProcesses(t *testing.T) {
 	}
 	for name, store := range engines {
 		t.Run(name, func(t *testing.T) {
-			env := serveEnv("")
+			env := serveEnv(t.TempDir()) // PostgreSQL keeps its sealing key there
 			for k, v := range store {
 				env[k] = v
 			}
