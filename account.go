@@ -89,3 +89,19 @@ func validateText(v *validation, field, s string, min, max int) {
 		v.add(field, "must not be blank")
 	}
 }
+
+// Session is a signed-in dashboard session. Its token, the cookie's value,
+// is never stored: only its SHA-256.
+type Session struct {
+	TokenHash   []byte
+	UserID      string
+	AccountID   string
+	Environment Environment
+	// CSRFToken must accompany every form the session posts.
+	CSRFToken string
+	ExpiresAt time.Time
+	CreatedAt time.Time
+}
+
+// SessionLifetime is how long a dashboard session lasts.
+const SessionLifetime = 12 * time.Hour

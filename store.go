@@ -41,6 +41,21 @@ type Tx interface {
 	// in env; CodeNotFound if there is none.
 	FindUserByEmail(ctx context.Context, env Environment, email string) (*User, error)
 
+	// FindUserByID returns a user; CodeNotFound if there is none.
+	FindUserByID(ctx context.Context, id string) (*User, error)
+	// CountUsers returns how many users exist, in every environment.
+	CountUsers(ctx context.Context) (int, error)
+
+	// CreateSession inserts a dashboard session.
+	CreateSession(ctx context.Context, s *Session) error
+	// FindSession returns the session whose token hashes to hash, unless it
+	// expired by now; CodeNotFound otherwise.
+	FindSession(ctx context.Context, hash []byte, now time.Time) (*Session, error)
+	// DeleteSession deletes a session (signing out).
+	DeleteSession(ctx context.Context, hash []byte) error
+	// DeleteExpiredSessions deletes the sessions expired by now.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) error
+
 	// CreateAPIKey inserts a new API key.
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// FindAPIKeyByID returns the API key with that ID in any account;

@@ -55,6 +55,7 @@ func Run(t *testing.T, h Harness) {
 		"Claims":               testClaims,
 		"Replay":               testReplay,
 		"ExpiryNotices":        testExpiryNotices,
+		"Sessions":             testSessions,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -23,6 +23,7 @@ var RequiredQueries = []string{
 	"CreateNotification", "UpdateNotification", "FindNotificationByID", "FindNotifications", "CountNotifications",
 	"ClaimNotifications", "CreateNotificationLog", "FindNotificationLogs", "CountNotificationLogs",
 	"FindEventByID",
+	"CreateSession", "FindSession", "DeleteSession", "DeleteExpiredSessions", "CountUsers", "FindUserByID",
 }
 
 // LoadQueries reads every *.sql file under dir of fsys and returns its named

@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"github.com/keygate/keygate"
 )
@@ -19,16 +17,20 @@ func (tx *Tx) CreateUser(ctx context.Context, u *keygate.User) error {
 
 // FindUserByEmail implements keygate.Tx.
 func (tx *Tx) FindUserByEmail(ctx context.Context, env keygate.Environment, email string) (*keygate.User, error) {
-	var u keygate.User
-	var e string
-	err := tx.tx.QueryRowContext(ctx, tx.query("FindUserByEmail"), string(env), keygate.NormalizeEmail(email)).
-		Scan(&u.ID, &u.AccountID, &e, &u.Email, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt)
-	if errors.Is(err, sql.ErrNoRows) {
+	u, err := findOne(tx, ctx, "FindUserByEmail", "user", scanUser, string(env), keygate.NormalizeEmail(email))
+	if keygate.ErrorCode(err) == keygate.CodeNotFound {
 		return nil, keygate.Errorf(keygate.CodeNotFound, "User not found.")
-	} else if err != nil {
-		return nil, tx.translate("FindUserByEmail", err)
 	}
-	u.Environment = keygate.Environment(e)
+	return u, err
+}
+
+func scanUser(s scanner) (*keygate.User, error) {
+	var u keygate.User
+	var env string
+	if err := s.Scan(&u.ID, &u.AccountID, &env, &u.Email, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt); err != nil {
+		return nil, err
+	}
+	u.Environment = keygate.Environment(env)
 	u.CreatedAt, u.UpdatedAt = utc(u.CreatedAt), utc(u.UpdatedAt)
 	return &u, nil
 }
