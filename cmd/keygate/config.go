@@ -40,6 +40,10 @@ type Config struct {
 	// Public base URLs of the APIs, for links; "" means http://<address>.
 	LiveAPIURL    string
 	SandboxAPIURL string
+	// Public base URLs of the dashboards, for the links keygate prints and
+	// sends; "" means http://<address>. https:// makes cookies Secure.
+	LiveDashboardURL    string
+	SandboxDashboardURL string
 	// DocsURL is the base of the documentation_url of errors.
 	DocsURL string
 	// RateLimit is requests per minute per client IP ("0" turns it off);
@@ -139,6 +143,8 @@ func (c *Config) serveSettings() []setting {
 	return []setting{
 		{&c.LiveAPIURL, "KEYGATE_LIVE_API_URL", "live-api-url", "public base URL of the live API (default http://<address>)"},
 		{&c.SandboxAPIURL, "KEYGATE_SANDBOX_API_URL", "sandbox-api-url", "public base URL of the sandbox API (default http://<address>)"},
+		{&c.LiveDashboardURL, "KEYGATE_LIVE_DASHBOARD_URL", "live-dashboard-url", "public base URL of the live dashboard (default http://<address>)"},
+		{&c.SandboxDashboardURL, "KEYGATE_SANDBOX_DASHBOARD_URL", "sandbox-dashboard-url", "public base URL of the sandbox dashboard (default http://<address>)"},
 		{&c.DocsURL, "KEYGATE_DOCS_URL", "docs-url", "base URL of errors' documentation_url"},
 		{&c.RateLimit, "KEYGATE_RATE_LIMIT", "rate-limit", "API requests per minute per client IP; 0 turns the limit off"},
 		{&c.TrustedProxies, "KEYGATE_TRUSTED_PROXIES", "trusted-proxies", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client"},
@@ -260,7 +266,8 @@ func (c *Config) validateServe() []error {
 			errs = append(errs, fmt.Errorf("KEYGATE_ENCRYPTION_KEY: %v", err))
 		}
 	}
-	for _, u := range []struct{ env, v string }{{"KEYGATE_LIVE_API_URL", c.LiveAPIURL}, {"KEYGATE_SANDBOX_API_URL", c.SandboxAPIURL}, {"KEYGATE_DOCS_URL", c.DocsURL}} {
+	for _, u := range []struct{ env, v string }{{"KEYGATE_LIVE_API_URL", c.LiveAPIURL}, {"KEYGATE_SANDBOX_API_URL", c.SandboxAPIURL},
+		{"KEYGATE_LIVE_DASHBOARD_URL", c.LiveDashboardURL}, {"KEYGATE_SANDBOX_DASHBOARD_URL", c.SandboxDashboardURL}, {"KEYGATE_DOCS_URL", c.DocsURL}} {
 		if u.v == "" && u.env != "KEYGATE_DOCS_URL" {
 			continue
 		}

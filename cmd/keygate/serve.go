@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/keygate/keygate/api"
 	"github.com/keygate/keygate/app"
 	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/dashboard"
 	"github.com/keygate/keygate/gateway"
 	"github.com/keygate/keygate/notify"
 )
@@ -94,12 +96,28 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return api.NewServer(cfg, svc, verifier, apiMetrics)
 		}
 	}
-	health := func(net.Listener) http.Handler { return healthHandler(store) }
+	hasUsers, err := svc.HasUsers(ctx)
+	if err != nil {
+		return err
+	}
+	dashboardSurface := func(env keygate.Environment, publicURL string) func(net.Listener) http.Handler {
+		return func(l net.Listener) http.Handler {
+			if publicURL == "" {
+				publicURL = "http://" + l.Addr().String()
+			}
+			d := dashboard.NewServer(dashboard.Config{Environment: env, Secure: strings.HasPrefix(publicURL, "https://"), Logger: logger}, svc)
+			if !hasUsers {
+				fmt.Fprintf(e.stderr, "keygate: no user yet: set up the %s environment at %s/setup?token=%s (valid %v, once)\n",
+					env, strings.TrimSuffix(publicURL, "/"), d.NewSetupToken(), dashboard.SetupLifetime)
+			}
+			return d
+		}
+	}
 	surfaces := []surface{
 		{"live API", c.cfg.LiveAPIAddr, apiSurface(keygate.Live, c.cfg.LiveAPIURL)},
 		{"sandbox API", c.cfg.SandboxAPIAddr, apiSurface(keygate.Sandbox, c.cfg.SandboxAPIURL)},
-		{"live dashboard", c.cfg.LiveDashboardAddr, health},
-		{"sandbox dashboard", c.cfg.SandboxDashboardAddr, health},
+		{"live dashboard", c.cfg.LiveDashboardAddr, dashboardSurface(keygate.Live, c.cfg.LiveDashboardURL)},
+		{"sandbox dashboard", c.cfg.SandboxDashboardAddr, dashboardSurface(keygate.Sandbox, c.cfg.SandboxDashboardURL)},
 		{"metrics", c.cfg.MetricsAddr, func(net.Listener) http.Handler { return metricsHandler(registry) }},
 	}
 	if c.cfg.VerifyAddr != "" {
@@ -221,27 +239,5 @@ func serveAll(ctx context.Context, logger *slog.Logger, e *env, surfaces []surfa
 func metricsHandler(registry *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
-	return mux
-}
-
-// healthHandler serves /healthz (the process is up) and /readyz (the store
-// answers) on the surfaces that have nothing else yet.
-func healthHandler(store keygate.Store) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "ok")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := store.Ping(ctx); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, "store unreachable")
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
 	return mux
 }

@@ -1,0 +1,115 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/credential"
+)
+
+// errBadCredentials is the one answer to a failed sign-in, whatever failed.
+var errBadCredentials = keygate.Errorf(keygate.CodeForbidden, "The e-mail address or the password is wrong.")
+
+// decoyPasswordHash is checked against when no user has the e-mail
+// address, so that a sign-in takes as long whether the user exists or not.
+var decoyPasswordHash = credential.HashPassword("keygate decoy password, never used")
+
+// SignIn checks a user's e-mail and password in env and opens a session.
+// It returns the session and its token (the cookie's value, stored nowhere).
+func (s *Service) SignIn(ctx context.Context, env keygate.Environment, email, password string) (*keygate.Session, string, error) {
+	var u *keygate.User
+	err := s.Store.View(ctx, func(tx keygate.Tx) (err error) {
+		u, err = tx.FindUserByEmail(ctx, env, email)
+		return err
+	})
+	hash := decoyPasswordHash
+	if err == nil {
+		hash = u.PasswordHash
+	} else if keygate.ErrorCode(err) != keygate.CodeNotFound {
+		return nil, "", err
+	}
+	ok, perr := credential.CheckPassword(hash, password)
+	if err != nil || perr != nil || !ok {
+		return nil, "", errBadCredentials
+	}
+	return s.openSession(ctx, u)
+}
+
+// openSession creates a session for u.
+func (s *Service) openSession(ctx context.Context, u *keygate.User) (*keygate.Session, string, error) {
+	now := s.now()
+	token := credential.NewSessionToken()
+	hash := sha256.Sum256([]byte(token))
+	sess := &keygate.Session{
+		TokenHash: hash[:], UserID: u.ID, AccountID: u.AccountID, Environment: u.Environment,
+		CSRFToken: credential.NewSessionToken(), ExpiresAt: now.Add(keygate.SessionLifetime), CreatedAt: now,
+	}
+	err := s.Store.Update(ctx, func(tx keygate.Tx) error {
+		if err := tx.DeleteExpiredSessions(ctx, now); err != nil {
+			return err
+		}
+		return tx.CreateSession(ctx, sess)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return sess, token, nil
+}
+
+// Session returns the live session of a token; CodeNotFound if there is
+// none (never was, signed out, or expired).
+func (s *Service) Session(ctx context.Context, token string) (*keygate.Session, error) {
+	hash := sha256.Sum256([]byte(token))
+	var sess *keygate.Session
+	err := s.Store.View(ctx, func(tx keygate.Tx) (err error) {
+		sess, err = tx.FindSession(ctx, hash[:], s.now())
+		return err
+	})
+	return sess, err
+}
+
+// SignOut ends the session of a token.
+func (s *Service) SignOut(ctx context.Context, token string) error {
+	hash := sha256.Sum256([]byte(token))
+	return s.Store.Update(ctx, func(tx keygate.Tx) error { return tx.DeleteSession(ctx, hash[:]) })
+}
+
+// HasUsers reports whether any user exists; without one, the dashboard
+// offers the first-run setup.
+func (s *Service) HasUsers(ctx context.Context) (bool, error) {
+	var n int
+	err := s.Store.View(ctx, func(tx keygate.Tx) (err error) { n, err = tx.CountUsers(ctx); return err })
+	return n > 0, err
+}
+
+// SetUp creates the first account and its first user, and signs the user
+// in, in one transaction that refuses (CodeConflict) once any user exists.
+func (s *Service) SetUp(ctx context.Context, account keygate.AccountCreate, user keygate.UserCreate) (*keygate.Session, string, error) {
+	if err := account.Validate(); err != nil {
+		return nil, "", err
+	}
+	email, err := user.Validate()
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.now()
+	a := &keygate.Account{ID: credential.NewID("acc", now), Environment: account.Environment, Name: account.Name, CreatedAt: now, UpdatedAt: now}
+	u := &keygate.User{ID: credential.NewID("usr", now), AccountID: a.ID, Environment: a.Environment, Email: email,
+		PasswordHash: credential.HashPassword(user.Password), CreatedAt: now, UpdatedAt: now}
+	err = s.Store.Update(ctx, func(tx keygate.Tx) error {
+		if n, err := tx.CountUsers(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			return keygate.Errorf(keygate.CodeConflict, "keygate is set up already: sign in instead.")
+		}
+		if err := tx.CreateAccount(ctx, a); err != nil {
+			return err
+		}
+		return tx.CreateUser(ctx, u)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return s.openSession(ctx, u)
+}

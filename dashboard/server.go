@@ -1,0 +1,194 @@
+package dashboard
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/app"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// Config configures the dashboard of one environment.
+type Config struct {
+	Environment keygate.Environment
+	// Secure marks cookies Secure even when keygate itself is reached over
+	// plain HTTP behind a TLS-terminating proxy.
+	Secure bool
+	Logger *slog.Logger
+	// Now returns the current time; default time.Now.
+	Now func() time.Time
+}
+
+// Server is the dashboard of one environment.
+type Server struct {
+	cfg      Config
+	svc      *app.Service
+	pages    map[string]*template.Template
+	handler  http.Handler
+	throttle *throttle
+
+	setupMu sync.Mutex
+	setup   *setupToken
+}
+
+// setupToken is the one-time first-run link.
+type setupToken struct {
+	hash    [sha256.Size]byte
+	expires time.Time
+}
+
+// NewServer returns the dashboard of cfg.Environment over svc.
+func NewServer(cfg Config, svc *app.Service) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, svc: svc, pages: parsePages(), throttle: newThrottle(cfg.Now)}
+	s.handler = secure(s.routes())
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// routes maps every page of the dashboard.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", http.FileServerFS(staticFiles))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	mux.HandleFunc("GET /setup", s.handleSetupForm)
+	mux.HandleFunc("POST /setup", s.handleSetup)
+	mux.HandleFunc("GET /sign-in", s.handleSignInForm)
+	mux.HandleFunc("POST /sign-in", s.handleSignIn)
+
+	auth := s.requireSession
+	mux.Handle("POST /sign-out", auth(http.HandlerFunc(s.handleSignOut)))
+	mux.Handle("GET /{$}", http.RedirectHandler("/authentication", http.StatusSeeOther))
+	mux.Handle("GET /authentication", auth(http.HandlerFunc(s.handleKeys)))
+	mux.Handle("GET /authentication/api-keys/new", auth(http.HandlerFunc(s.handleKeyNewForm)))
+	mux.Handle("POST /authentication/api-keys", auth(http.HandlerFunc(s.handleKeyCreate)))
+	mux.Handle("GET /authentication/api-keys/{id}/edit", auth(http.HandlerFunc(s.handleKeyEditForm)))
+	mux.Handle("POST /authentication/api-keys/{id}", auth(http.HandlerFunc(s.handleKeyEdit)))
+	mux.Handle("GET /authentication/api-keys/{id}/revoke", auth(http.HandlerFunc(s.handleKeyRevokeForm)))
+	mux.Handle("POST /authentication/api-keys/{id}/revoke", auth(http.HandlerFunc(s.handleKeyRevoke)))
+	mux.Handle("POST /authentication/api-keys/{id}/reactivate", auth(http.HandlerFunc(s.handleKeyReactivate)))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, http.StatusNotFound, "There is no such page.")
+	})
+	return mux
+}
+
+// funcs are the templates' helpers.
+var funcs = template.FuncMap{
+	"time": func(t *time.Time) string {
+		if t == nil {
+			return "Never"
+		}
+		return t.UTC().Format("2 Jan 2006 15:04 UTC")
+	},
+	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+	"join": func(ps []keygate.Permission) string {
+		out := make([]string, len(ps))
+		for i, p := range ps {
+			out[i] = string(p)
+		}
+		return strings.Join(out, ", ")
+	},
+}
+
+// parsePages parses each page with the layout.
+func parsePages() map[string]*template.Template {
+	// The layout and the partials every page may use.
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/key_form.html"))
+	pages := map[string]*template.Template{}
+	entries, _ := templateFiles.ReadDir("templates")
+	for _, e := range entries {
+		if e.Name() == "layout.html" || e.Name() == "key_form.html" {
+			continue
+		}
+		pages[e.Name()] = template.Must(template.Must(layout.Clone()).ParseFS(templateFiles, "templates/"+e.Name()))
+	}
+	return pages
+}
+
+// page is what every page's template gets.
+type page struct {
+	Title       string
+	Environment keygate.Environment
+	Session     *keygate.Session
+	CSRF        string
+	Error       string
+	Data        any
+}
+
+// render writes a page with status.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	p.Environment = s.cfg.Environment
+	if p.Session == nil {
+		p.Session = sessionOf(r)
+	}
+	if p.Session != nil && p.CSRF == "" {
+		p.CSRF = p.Session.CSRFToken
+	}
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		s.cfg.Logger.Error("render", "page", name, "err", err)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// fail renders the error page.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, message string) {
+	s.render(w, r, status, "error.html", page{Title: "Something went wrong", Error: message})
+}
+
+// failErr renders a use case's error: its safe message, and its status.
+func (s *Server) failErr(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusBadRequest
+	switch keygate.ErrorCode(err) {
+	case keygate.CodeNotFound:
+		status = http.StatusNotFound
+	case keygate.CodeInternal:
+		status = http.StatusInternalServerError
+		s.cfg.Logger.ErrorContext(r.Context(), "dashboard", "path", r.URL.Path, "err", err)
+	}
+	s.fail(w, r, status, message(err))
+}
+
+// message is an error's safe message with its field problems.
+func message(err error) string {
+	msg := keygate.ErrorMessage(err)
+	for _, f := range keygate.ErrorFields(err) {
+		msg += " " + strings.ReplaceAll(f.Field, "_", " ") + ": " + f.Message + "."
+	}
+	return msg
+}
+
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.Store.Ping(r.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("store unreachable\n"))
+		return
+	}
+	w.Write([]byte("ok\n"))
+}

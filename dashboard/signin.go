@@ -1,0 +1,112 @@
+package dashboard
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/credential"
+)
+
+// SetupLifetime is how long the first-run link works.
+const SetupLifetime = time.Hour
+
+// NewSetupToken makes the one-time first-run link's token, valid for
+// SetupLifetime, replacing any earlier one. serve prints the link when the
+// store has no user; no default password exists anywhere.
+func (s *Server) NewSetupToken() string {
+	token := credential.NewSessionToken()
+	s.setupMu.Lock()
+	s.setup = &setupToken{hash: sha256.Sum256([]byte(token)), expires: s.cfg.Now().Add(SetupLifetime)}
+	s.setupMu.Unlock()
+	return token
+}
+
+// validSetup reports whether token is the live first-run token.
+func (s *Server) validSetup(token string) bool {
+	s.setupMu.Lock()
+	defer s.setupMu.Unlock()
+	h := sha256.Sum256([]byte(token))
+	return s.setup != nil && s.cfg.Now().Before(s.setup.expires) && subtle.ConstantTimeCompare(h[:], s.setup.hash[:]) == 1
+}
+
+func (s *Server) handleSetupForm(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	if !s.validSetup(token) {
+		s.fail(w, r, http.StatusForbidden, "This set-up link is not valid: it was used already, or it expired. Restart keygate serve for a new one, or sign in.")
+		return
+	}
+	s.render(w, r, http.StatusOK, "setup.html", page{Title: "Set up keygate", CSRF: s.preSessionCSRF(w, r), Data: token})
+}
+
+func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) {
+	token := r.PostFormValue("token")
+	if !checkPreSessionCSRF(r) || !s.validSetup(token) {
+		s.fail(w, r, http.StatusForbidden, "This set-up link is not valid: it was used already, or it expired.")
+		return
+	}
+	_, sessionToken, err := s.svc.SetUp(r.Context(),
+		keygate.AccountCreate{Environment: s.cfg.Environment, Name: r.PostFormValue("account")},
+		keygate.UserCreate{Email: r.PostFormValue("email"), Password: r.PostFormValue("password")})
+	if err != nil {
+		s.render(w, r, http.StatusBadRequest, "setup.html", page{Title: "Set up keygate", CSRF: s.preSessionCSRF(w, r), Data: token, Error: message(err)})
+		return
+	}
+	s.setupMu.Lock()
+	s.setup = nil // single use
+	s.setupMu.Unlock()
+	s.setCookie(w, r, sessionCookie, sessionToken, keygate.SessionLifetime)
+	http.Redirect(w, r, "/authentication", http.StatusSeeOther)
+}
+
+func (s *Server) handleSignInForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "signin.html", page{Title: "Sign in", CSRF: s.preSessionCSRF(w, r)})
+}
+
+func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
+	again := func(status int, msg string) {
+		s.render(w, r, status, "signin.html", page{Title: "Sign in", CSRF: s.preSessionCSRF(w, r), Error: msg, Data: r.PostFormValue("email")})
+	}
+	if !checkPreSessionCSRF(r) {
+		again(http.StatusForbidden, "This form has expired. Please sign in again.")
+		return
+	}
+	email := keygate.NormalizeEmail(r.PostFormValue("email"))
+	keys := []string{"email:" + email, "ip:" + clientIP(r)}
+	delay, locked := s.throttle.check(keys...)
+	if locked > 0 {
+		again(http.StatusTooManyRequests, "Too many failed sign-ins. Try again in "+locked.Round(time.Minute).String()+".")
+		return
+	}
+	time.Sleep(delay)
+	_, token, err := s.svc.SignIn(r.Context(), s.cfg.Environment, email, r.PostFormValue("password"))
+	if err != nil {
+		s.throttle.fail(keys...)
+		again(http.StatusUnauthorized, keygate.ErrorMessage(err))
+		return
+	}
+	s.throttle.succeed(keys...)
+	s.setCookie(w, r, sessionCookie, token, keygate.SessionLifetime)
+	http.Redirect(w, r, "/authentication", http.StatusSeeOther)
+}
+
+func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.svc.SignOut(r.Context(), c.Value)
+	}
+	s.setCookie(w, r, sessionCookie, "", -1)
+	http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
+}
+
+// clientIP is the peer's address, for throttling sign-ins.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return strings.TrimSpace(r.RemoteAddr)
+	}
+	return host
+}
