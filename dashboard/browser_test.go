@@ -1,0 +1,177 @@
+package dashboard_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/api"
+	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/dashboard"
+	"github.com/keygate/keygate/sqlite"
+)
+
+// chromium returns the browser to drive, or skips the test: Debian's
+// chromium (KEYGATE_CHROMIUM overrides the path). With
+// KEYGATE_REQUIRE_BROWSER=1, as in CI, a missing browser fails instead.
+func chromium(t *testing.T) string {
+	path := os.Getenv("KEYGATE_CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if _, err := exec.LookPath(path); err != nil {
+		if os.Getenv("KEYGATE_REQUIRE_BROWSER") == "1" {
+			t.Fatalf("no browser at %s: install Debian's chromium", path)
+		}
+		t.Skipf("no browser at %s: install Debian's chromium (apt-get install chromium) to run the browser tests", path)
+	}
+	return path
+}
+
+// artifacts is where screenshots go: KEYGATE_ARTIFACTS_DIR, or a
+// directory under the system's temporary one.
+func artifacts(t *testing.T) string {
+	dir := os.Getenv("KEYGATE_ARTIFACTS_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "keygate-screenshots")
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return dir
+}
+
+// TestBrowser uses the dashboard as a person would, in a real Chromium,
+// beside the API it manages keys for.
+func TestBrowser(t *testing.T) {
+	exe := chromium(t)
+	shots := artifacts(t)
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
+	require.NoError(t, err)
+	defer db.Close()
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	v := auth.New(auth.Config{Store: db})
+	go v.Run(runCtx)
+	svc := &app.Service{Store: db, Now: time.Now, Changed: v.Invalidate}
+	apiSrv := httptest.NewServer(api.NewServer(api.Config{Environment: keygate.Sandbox}, svc, v, nil))
+	defer apiSrv.Close()
+	d := dashboard.NewServer(dashboard.Config{Environment: keygate.Sandbox}, svc)
+	dash := httptest.NewServer(d)
+	defer dash.Close()
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 900))...)
+	defer cancelAlloc()
+	browser, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	browser, cancelTimeout := context.WithTimeout(browser, 90*time.Second)
+	defer cancelTimeout()
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		require.NoError(t, chromedp.Do(browser, actions...), what)
+	}
+	run("start", chromedp.Navigate("about:blank"))
+	var dialogs atomic.Int64 // a script's alert would be an XSS
+	require.NoError(t, chromedp.Listen(browser, func(ev any) {
+		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			dialogs.Add(1)
+		}
+	}))
+	get := func(what string, a chromedp.Action[string]) string {
+		t.Helper()
+		v, err := chromedp.Run(browser, a)
+		require.NoError(t, err, what)
+		return v
+	}
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(browser, chromedp.FullScreenshot(100))
+		require.NoError(t, err, "screenshot "+name)
+		require.NoError(t, os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644))
+	}
+	callAPI := func(token, path string) int {
+		req, _ := http.NewRequest("GET", apiSrv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	// First run: the set-up link, then the empty API keys tab.
+	run("set up", chromedp.Navigate(dash.URL+"/setup?token="+d.NewSetupToken()), chromedp.WaitVisible("#account"))
+	shot("01-setup")
+	run("fill set-up", chromedp.SendKeys("#account", "Acme"), chromedp.SendKeys("#email", "ada@example.com"),
+		chromedp.SendKeys("#password", "a long password"), chromedp.Click(`button[type=submit]`), chromedp.WaitVisible(`a.button.primary`))
+	shot("02-keys-empty")
+
+	// A new key, read from the dialog that shows it once.
+	run("new key", chromedp.Click(`a.button.primary`), chromedp.WaitVisible("#name"))
+	unlabelled, err := chromedp.Run(browser, chromedp.Evaluate[int](`[...document.querySelectorAll('input:not([type=hidden])')].filter(i => i.labels.length === 0 && !i.closest('label')).length`))
+	require.NoError(t, err)
+	require.Zero(t, unlabelled, "every field has a label")
+	shot("03-key-new")
+	run("fill key", chromedp.SendKeys("#name", "CRM sync"), chromedp.Click(`input[value="api_key.read"]`),
+		chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible("#new-key"))
+	token := get("read key", chromedp.Value("#new-key"))
+	require.Regexp(t, `^pdl_sdbx_apikey_[a-z\d]{26}_[a-zA-Z\d]{22}_[a-zA-Z\d]{3}$`, token)
+	run("copy", chromedp.Click(`button[data-copy]`), chromedp.WaitVisible(`//button[text()="Copied"]`))
+	shot("04-key-created")
+	require.Equal(t, http.StatusOK, callAPI(token, "/api-keys"), "the new key works against the API")
+
+	// Revoke by typing the name: the API refuses the key; reactivate: it works.
+	run("list", chromedp.Navigate(dash.URL+"/authentication"), chromedp.WaitVisible(`//a[text()="Revoke"]`))
+	run("revoke", chromedp.Click(`//a[text()="Revoke"]`), chromedp.WaitVisible("#confirm"))
+	shot("05-key-revoke")
+	run("confirm", chromedp.SendKeys("#confirm", "CRM sync"), chromedp.Click(`button.danger`), chromedp.WaitVisible(`//span[text()="Recently revoked"]`))
+	shot("06-keys-recently-revoked")
+	require.Equal(t, http.StatusForbidden, callAPI(token, "/api-keys"), "a revoked key is refused")
+	run("reactivate", chromedp.Click(`//button[text()="Reactivate"]`), chromedp.WaitVisible(`//span[text()="Active"]`))
+	require.Equal(t, http.StatusOK, callAPI(token, "/api-keys"), "a reactivated key works again")
+
+	// Edit the permissions: the API answers forbidden.
+	run("edit", chromedp.Click(`//a[text()="Edit"]`), chromedp.WaitVisible(`input[value="api_key.read"]`),
+		chromedp.Click(`input[value="api_key.read"]`), chromedp.Click(`input[value="price.read"]`),
+		chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible(`//a[text()="Edit"]`))
+	shot("07-keys-edited")
+	require.Equal(t, http.StatusForbidden, callAPI(token, "/api-keys"))
+	require.Equal(t, http.StatusOK, callAPI(token, "/event-types"))
+
+	// A name that is markup is shown as text, and runs nothing.
+	xss := "<script>alert(1)</script><img src=x onerror=alert(2)>"
+	run("xss key", chromedp.Navigate(dash.URL+"/authentication/api-keys/new"), chromedp.WaitVisible("#name"),
+		chromedp.SendKeys("#name", xss), chromedp.Click(`input[value="price.read"]`), chromedp.Click(`button[type=submit].primary`),
+		chromedp.WaitVisible("#new-key"), chromedp.Navigate(dash.URL+"/authentication"), chromedp.WaitVisible("table"))
+	names := get("names", chromedp.Text("table"))
+	require.Contains(t, names, xss)
+	require.Zero(t, dialogs.Load(), "no script ran")
+
+	// A phone's width: the page does not overflow; the table scrolls in its box.
+	run("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(dash.URL+"/authentication"), chromedp.WaitVisible("table"))
+	shot("08-keys-phone")
+	overflow, err := chromedp.Run(browser, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+	require.NoError(t, err)
+	require.False(t, overflow, "no horizontal scrolling of the page at 390 px")
+
+	// The keyboard alone reaches "New API key" and opens it.
+	run("keyboard", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(dash.URL+"/authentication"), chromedp.WaitVisible("table"),
+		chromedp.Focus(`a.button.primary`), chromedp.KeyEvent("\r"), chromedp.WaitVisible("#name"))
+	url := get("location", chromedp.Location())
+	require.True(t, strings.HasSuffix(url, "/authentication/api-keys/new"), url)
+	t.Logf("screenshots in %s", shots)
+}
