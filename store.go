@@ -70,10 +70,14 @@ type Tx interface {
 	// UpdateAPIKey writes every mutable field of k except LastUsedAt, which
 	// only TouchAPIKeys writes; CodeNotFound if it does not exist.
 	UpdateAPIKey(ctx context.Context, k *APIKey) error
-	// TouchAPIKeys records last-used times; a time earlier than the one
-	// stored is ignored, and unknown IDs are skipped. It is not a change:
-	// it writes no change-feed entry and no event.
+	// TouchAPIKeys records last-used times and adds requests to the hourly
+	// usage; a time earlier than the one stored is ignored, and unknown IDs
+	// are skipped. It is not a change: it writes no change-feed entry and no
+	// event.
 	TouchAPIKeys(ctx context.Context, uses []LastUse) error
+	// FindAPIKeyUsage returns the hourly usage of a key since since, oldest
+	// first; hours without requests are absent.
+	FindAPIKeyUsage(ctx context.Context, id string, since time.Time) ([]Usage, error)
 
 	// FindAPIKeysExpiryDue returns, locked, up to limit active keys whose
 	// api_key.expiring notice is due (expiry before noticeBefore and not
@@ -223,10 +227,19 @@ type Change struct {
 	ChangedAt    time.Time
 }
 
-// LastUse is a last-used time to record for a credential.
+// LastUse is a last-used time to record for a credential, with the number
+// of requests it made since the last record.
 type LastUse struct {
 	ID string
 	At time.Time
+	// Requests are added to the usage of At's hour.
+	Requests int64
+}
+
+// Usage is how many requests a key made in one hour.
+type Usage struct {
+	Hour     time.Time
+	Requests int64
 }
 
 // ChangeNotifier is implemented by stores that can push notice of changes

@@ -222,3 +222,17 @@ func findAPIKey(ctx context.Context, tx keygate.Tx, sc Scope, id string) (*keyga
 	}
 	return k, nil
 }
+
+// APIKeyUsage returns a key's requests per hour since since, oldest first.
+func (s *Service) APIKeyUsage(ctx context.Context, sc Scope, id string, since time.Time) ([]keygate.Usage, error) {
+	var usage []keygate.Usage
+	err := s.Store.View(ctx, func(tx keygate.Tx) error {
+		if _, err := findAPIKey(ctx, tx, sc, id); err != nil {
+			return err
+		}
+		var err error
+		usage, err = tx.FindAPIKeyUsage(ctx, id, since)
+		return err
+	})
+	return usage, err
+}

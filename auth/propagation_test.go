@@ -122,6 +122,13 @@ func TestLastUsed(t *testing.T) {
 	}
 	want := clock.Now()
 	require.Eventually(t, func() bool { lu := lastUsed(); return lu != nil && lu.Equal(want) }, 5*time.Second, 10*time.Millisecond)
+	usage, err := svc.APIKeyUsage(context.Background(), app.OperatorScope(), k.ID, want.Add(-time.Hour))
+	require.NoError(t, err)
+	var requests int64
+	for _, u := range usage {
+		requests += u.Requests
+	}
+	require.Equal(t, int64(3), requests, "each request counted, with no write per request")
 
 	// A use just before shutdown is written by Run on its way out.
 	clock.Add(time.Minute)

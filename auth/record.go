@@ -19,6 +19,8 @@ type record struct {
 	// pending says the record is queued for the next write.
 	lastUsed atomic.Int64
 	pending  atomic.Bool
+	// requests counts the uses not yet written.
+	requests atomic.Int64
 	// checked holds the key's check digits once a token with the right
 	// secret has shown them valid (packed, with bit 31 set), so that later
 	// requests compare three bytes instead of computing a CRC.

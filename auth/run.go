@@ -93,6 +93,7 @@ func (v *Verifier) follow(ctx context.Context, seq int64) (int64, error) {
 // once per write, so a busy key costs one atomic store per request.
 func (v *Verifier) touch(rec *record, now int64) {
 	rec.lastUsed.Store(now)
+	rec.requests.Add(1)
 	if rec.pending.Load() || !rec.pending.CompareAndSwap(false, true) {
 		return
 	}
@@ -114,13 +115,14 @@ func (v *Verifier) flush(ctx context.Context) {
 	uses := make([]keygate.LastUse, len(recs))
 	for i, r := range recs {
 		r.pending.Store(false) // before reading lastUsed: a use after this re-queues
-		uses[i] = keygate.LastUse{ID: r.principal.CredentialID, At: time.Unix(0, r.lastUsed.Load()).UTC()}
+		uses[i] = keygate.LastUse{ID: r.principal.CredentialID, At: time.Unix(0, r.lastUsed.Load()).UTC(), Requests: r.requests.Swap(0)}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := v.cfg.Store.Update(ctx, func(tx keygate.Tx) error { return tx.TouchAPIKeys(ctx, uses) }); err != nil {
 		v.cfg.Logger.Error("write last uses", "keys", len(uses), "err", err)
-		for _, r := range recs {
+		for i, r := range recs { // queue them again, requests and all
+			r.requests.Add(uses[i].Requests - 1)
 			v.touch(r, r.lastUsed.Load())
 		}
 	}

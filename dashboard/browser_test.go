@@ -63,7 +63,7 @@ func TestBrowser(t *testing.T) {
 	defer db.Close()
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	v := auth.New(auth.Config{Store: db})
+	v := auth.New(auth.Config{Store: db, FlushInterval: 100 * time.Millisecond})
 	go v.Run(runCtx)
 	svc := &app.Service{Store: db, Now: time.Now, Changed: v.Invalidate}
 	apiSrv := httptest.NewServer(api.NewServer(api.Config{Environment: keygate.Sandbox}, svc, v, nil))
@@ -152,6 +152,14 @@ func TestBrowser(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, callAPI(token, "/api-keys"))
 	require.Equal(t, http.StatusOK, callAPI(token, "/event-types"))
 
+	// The key's own page: its details, events and requests per hour.
+	time.Sleep(300 * time.Millisecond) // the verifier writes uses every 100 ms here
+	run("key page", chromedp.Click(`//a[text()="CRM sync"]`), chromedp.WaitVisible("figcaption"))
+	caption := get("usage", chromedp.Text("figcaption"))
+	require.Regexp(t, `^[1-9]\d* requests in the last 48 hours`, caption)
+	require.Contains(t, get("events", chromedp.Text("main")), "api_key.revoked")
+	shot("08-key-page")
+
 	// A name that is markup is shown as text, and runs nothing.
 	xss := "<script>alert(1)</script><img src=x onerror=alert(2)>"
 	run("xss key", chromedp.Navigate(dash.URL+"/authentication/api-keys/new"), chromedp.WaitVisible("#name"),
@@ -163,7 +171,7 @@ func TestBrowser(t *testing.T) {
 
 	// A phone's width: the page does not overflow; the table scrolls in its box.
 	run("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(dash.URL+"/authentication"), chromedp.WaitVisible("table"))
-	shot("08-keys-phone")
+	shot("09-keys-phone")
 	overflow, err := chromedp.Run(browser, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
 	require.NoError(t, err)
 	require.False(t, overflow, "no horizontal scrolling of the page at 390 px")

@@ -214,3 +214,26 @@ func TestKeysPages(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, resp.StatusCode, "another account's key does not exist here")
 	require.False(t, strings.Contains(body, theirs.ID))
 }
+
+func TestKeyPage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	br := b.signedIn(t)
+	_, body := br.get("/authentication")
+	sess := csrf(t, body)
+	resp, _ := br.post("/authentication/api-keys", url.Values{"csrf": {sess}, "name": {"Usage"}, "permissions": {"price.read"}})
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	_, body = br.get("/authentication")
+	id := regexp.MustCompile(`data-key-id="(apikey_[a-z\d]{26})"`).FindStringSubmatch(body)[1]
+
+	now := b.clock.Now()
+	require.NoError(t, b.svc.Store.Update(b.ctx, func(tx keygate.Tx) error {
+		return tx.TouchAPIKeys(b.ctx, []keygate.LastUse{{ID: id, At: now.Add(-3 * time.Hour), Requests: 40}, {ID: id, At: now, Requests: 2}})
+	}))
+	resp, body = br.get("/authentication/api-keys/" + id)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, body, "42 requests in the last 48 hours; at most 40 in one hour")
+	require.Contains(t, body, "api_key.created")
+	require.Equal(t, 48, strings.Count(body, "<rect "), "one bar an hour")
+	require.Contains(t, body, `height="110"`, "the busiest hour is the tallest bar")
+}

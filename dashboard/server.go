@@ -83,6 +83,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /authentication", auth(http.HandlerFunc(s.handleKeys)))
 	mux.Handle("GET /authentication/api-keys/new", auth(http.HandlerFunc(s.handleKeyNewForm)))
 	mux.Handle("POST /authentication/api-keys", auth(http.HandlerFunc(s.handleKeyCreate)))
+	mux.Handle("GET /authentication/api-keys/{id}", auth(http.HandlerFunc(s.handleKeyPage)))
 	mux.Handle("GET /authentication/api-keys/{id}/edit", auth(http.HandlerFunc(s.handleKeyEditForm)))
 	mux.Handle("POST /authentication/api-keys/{id}", auth(http.HandlerFunc(s.handleKeyEdit)))
 	mux.Handle("GET /authentication/api-keys/{id}/revoke", auth(http.HandlerFunc(s.handleKeyRevokeForm)))

@@ -56,6 +56,7 @@ func Run(t *testing.T, h Harness) {
 		"Replay":               testReplay,
 		"ExpiryNotices":        testExpiryNotices,
 		"Sessions":             testSessions,
+		"Usage":                testUsage,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -82,6 +82,35 @@ func (tx *Tx) TouchAPIKeys(ctx context.Context, uses []keygate.LastUse) error {
 		if err := tx.exec(ctx, "TouchAPIKey", "", u.ID, utc(u.At)); err != nil {
 			return err
 		}
+		if u.Requests > 0 {
+			if err := tx.exec(ctx, "AddAPIKeyUsage", "", u.ID, utc(u.At).Truncate(time.Hour), u.Requests); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// FindAPIKeyUsage implements keygate.Tx.
+func (tx *Tx) FindAPIKeyUsage(ctx context.Context, id string, since time.Time) ([]keygate.Usage, error) {
+	rows, err := tx.tx.QueryContext(ctx, tx.query("FindAPIKeyUsage"), id, utc(since))
+	if err != nil {
+		return nil, tx.translate("FindAPIKeyUsage", err)
+	}
+	list, err := collect(rows, func(s scanner) (*keygate.Usage, error) {
+		var u keygate.Usage
+		if err := s.Scan(&u.Hour, &u.Requests); err != nil {
+			return nil, err
+		}
+		u.Hour = utc(u.Hour)
+		return &u, nil
+	})
+	if err != nil {
+		return nil, tx.translate("FindAPIKeyUsage", err)
+	}
+	out := make([]keygate.Usage, len(list))
+	for i, u := range list {
+		out[i] = *u
+	}
+	return out, nil
 }

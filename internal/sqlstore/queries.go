@@ -24,6 +24,7 @@ var RequiredQueries = []string{
 	"ClaimNotifications", "CreateNotificationLog", "FindNotificationLogs", "CountNotificationLogs",
 	"FindEventByID",
 	"CreateSession", "FindSession", "DeleteSession", "DeleteExpiredSessions", "CountUsers", "FindUserByID",
+	"AddAPIKeyUsage", "FindAPIKeyUsage",
 }
 
 // LoadQueries reads every *.sql file under dir of fsys and returns its named
