@@ -20,6 +20,7 @@ import (
 	"github.com/keygate/keygate/api"
 	"github.com/keygate/keygate/app"
 	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/dashboard"
 	"github.com/keygate/keygate/sqlite"
 )
@@ -65,7 +66,9 @@ func TestBrowser(t *testing.T) {
 	defer stop()
 	v := auth.New(auth.Config{Store: db, FlushInterval: 100 * time.Millisecond})
 	go v.Run(runCtx)
-	svc := &app.Service{Store: db, Now: time.Now, Changed: v.Invalidate}
+	sealer, err := credential.NewSealer(credential.NewSealKey())
+	require.NoError(t, err)
+	svc := &app.Service{Store: db, Now: time.Now, Changed: v.Invalidate, Sealer: sealer}
 	apiSrv := httptest.NewServer(api.NewServer(api.Config{Environment: keygate.Sandbox}, svc, v, nil))
 	defer apiSrv.Close()
 	d := dashboard.NewServer(dashboard.Config{Environment: keygate.Sandbox}, svc)
@@ -98,8 +101,16 @@ func TestBrowser(t *testing.T) {
 		require.NoError(t, err, what)
 		return v
 	}
+	// labelled checks that every visible field of the page has a label.
+	labelled := func(where string) {
+		t.Helper()
+		n, err := chromedp.Run(browser, chromedp.Evaluate[int](`[...document.querySelectorAll('input:not([type=hidden]), select')].filter(i => i.labels.length === 0 && !i.closest('label')).length`))
+		require.NoError(t, err)
+		require.Zero(t, n, "every field of %s has a label", where)
+	}
 	shot := func(name string) {
 		t.Helper()
+		labelled(name)
 		png, err := chromedp.Run(browser, chromedp.FullScreenshot(100))
 		require.NoError(t, err, "screenshot "+name)
 		require.NoError(t, os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644))
@@ -120,11 +131,14 @@ func TestBrowser(t *testing.T) {
 		chromedp.SendKeys("#password", "a long password"), chromedp.Click(`button[type=submit]`), chromedp.WaitVisible(`a.button.primary`))
 	shot("02-keys-empty")
 
+	// Sign out, and in again with the form.
+	run("sign out", chromedp.Click(`//button[text()="Sign out"]`), chromedp.WaitVisible("#email"))
+	shot("02b-sign-in")
+	run("sign in", chromedp.SendKeys("#email", "ada@example.com"), chromedp.SendKeys("#password", "a long password"),
+		chromedp.Click(`button[type=submit]`), chromedp.WaitVisible(`a.button.primary`))
+
 	// A new key, read from the dialog that shows it once.
 	run("new key", chromedp.Click(`a.button.primary`), chromedp.WaitVisible("#name"))
-	unlabelled, err := chromedp.Run(browser, chromedp.Evaluate[int](`[...document.querySelectorAll('input:not([type=hidden])')].filter(i => i.labels.length === 0 && !i.closest('label')).length`))
-	require.NoError(t, err)
-	require.Zero(t, unlabelled, "every field has a label")
 	shot("03-key-new")
 	run("fill key", chromedp.SendKeys("#name", "CRM sync"), chromedp.Click(`input[value="api_key.read"]`),
 		chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible("#new-key"))
@@ -168,6 +182,16 @@ func TestBrowser(t *testing.T) {
 	names := get("names", chromedp.Text("table"))
 	require.Contains(t, names, xss)
 	require.Zero(t, dialogs.Load(), "no script ran")
+
+	// A webhook destination, its secret shown with a Copy button; the events.
+	run("destination", chromedp.Navigate(dash.URL+"/notifications"), chromedp.Click(`//a[text()="New destination"]`), chromedp.WaitVisible("#destination"),
+		chromedp.SendKeys("#description", "Ops hooks"), chromedp.SendKeys("#destination", "https://hooks.example.com/keygate"),
+		chromedp.Click(`input[value="api_key.revoked"]`), chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible("#secret"))
+	require.Regexp(t, `^pdl_ntfset_[a-z\d]{26}_[a-zA-Z\d]{32}$`, get("secret", chromedp.Value("#secret")))
+	shot("10-destination")
+	run("events", chromedp.Navigate(dash.URL+"/events"), chromedp.WaitVisible("table"))
+	require.Contains(t, get("event list", chromedp.Text("table")), "api_key.revoked")
+	shot("11-events")
 
 	// A phone's width: the page does not overflow; the table scrolls in its box.
 	run("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(dash.URL+"/authentication"), chromedp.WaitVisible("table"))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/dashboard"
 	"github.com/keygate/keygate/sqlite"
 	"github.com/keygate/keygate/storetest"
@@ -35,7 +36,9 @@ func setup(t testing.TB) *bundle {
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
 	require.NoError(t, err)
 	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
-	svc := &app.Service{Store: db, Now: clock.Now}
+	sealer, err := credential.NewSealer(credential.NewSealKey())
+	require.NoError(t, err)
+	svc := &app.Service{Store: db, Now: clock.Now, Sealer: sealer}
 	d := dashboard.NewServer(dashboard.Config{Environment: keygate.Sandbox, Now: clock.Now}, svc)
 	srv := httptest.NewServer(d)
 	t.Cleanup(func() { srv.Close(); db.Close() })
@@ -236,4 +239,90 @@ func TestKeyPage(t *testing.T) {
 	require.Contains(t, body, "api_key.created")
 	require.Equal(t, 48, strings.Count(body, "<rect "), "one bar an hour")
 	require.Contains(t, body, `height="110"`, "the busiest hour is the tallest bar")
+}
+
+func TestDestinationsAndEvents(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	br := b.signedIn(t)
+	_, body := br.get("/notifications/new")
+	token := csrf(t, body)
+	resp, body := br.post("/notifications", url.Values{"csrf": {token}, "description": {"Ops"}, "type": {"url"}, "destination": {"ftp://nope"}, "events": {"api_key.revoked"}})
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Contains(t, body, "destination: must be an http or https URL")
+	resp, _ = br.post("/notifications", url.Values{"csrf": {token}, "description": {"Ops hooks"}, "type": {"url"},
+		"destination": {"https://hooks.example.com/k"}, "events": {"api_key.revoked", "api_key.expiring"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	page := resp.Header.Get("Location")
+	_, body = br.get(page)
+	require.Regexp(t, `id="secret" readonly value="pdl_ntfset_[a-z\d]{26}_[a-zA-Z\d]{32}"`, body)
+	require.Contains(t, body, `value="api_key.revoked" checked`)
+
+	resp, _ = br.post(page, url.Values{"csrf": {token}, "description": {"Ops hooks (paused)"}, "destination": {"https://hooks.example.com/k"}, "events": {"api_key.revoked"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	_, body = br.get("/notifications")
+	require.Contains(t, body, "Ops hooks (paused)")
+	require.Regexp(t, `<td>1</td><td>No</td>`, body, "one event, inactive")
+
+	resp, _ = br.post(page+"/delete", url.Values{"csrf": {token}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	_, body = br.get("/notifications")
+	require.Contains(t, body, "No destinations yet")
+
+	resp, _ = br.post("/authentication/api-keys", url.Values{"csrf": {token}, "name": {"k"}, "permissions": {"price.read"}})
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	_, body = br.get("/events")
+	require.Contains(t, body, "api_key.created")
+	_, body = br.get("/events?type=api_key.revoked")
+	require.Contains(t, body, "No events.")
+}
+
+// TestSecureCookies checks that cookies are Secure when the dashboard is
+// served over HTTPS.
+func TestSecureCookies(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tls := httptest.NewTLSServer(b.dash)
+	defer tls.Close()
+	jar, _ := cookiejar.New(nil)
+	client := tls.Client()
+	client.Jar = jar
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	token := b.dash.NewSetupToken()
+	resp, err := client.Get(tls.URL + "/setup?token=" + token)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		require.True(t, c.Secure, c.Name)
+	}
+	resp, err = client.PostForm(tls.URL+"/setup", url.Values{"csrf": {csrf(t, string(body))}, "token": {token}, "account": {"Acme"}, "email": {"ada@example.com"}, "password": {"a long password"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	found := false
+	for _, c := range resp.Cookies() {
+		if c.Name == "keygate_session" {
+			found = true
+			require.True(t, c.Secure)
+			require.True(t, c.HttpOnly)
+		}
+	}
+	require.True(t, found)
+}
+
+// TestSetupLinkExpires checks that the first-run link stops working after
+// dashboard.SetupLifetime.
+func TestSetupLinkExpires(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	token := b.dash.NewSetupToken()
+	br := b.browser(t)
+	resp, _ := br.get("/setup?token=" + token)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	b.clock.Add(dashboard.SetupLifetime)
+	resp, _ = br.get("/setup?token=" + token)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	resp, _ = br.get("/setup?token=nope")
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
 }

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -89,6 +90,13 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /authentication/api-keys/{id}/revoke", auth(http.HandlerFunc(s.handleKeyRevokeForm)))
 	mux.Handle("POST /authentication/api-keys/{id}/revoke", auth(http.HandlerFunc(s.handleKeyRevoke)))
 	mux.Handle("POST /authentication/api-keys/{id}/reactivate", auth(http.HandlerFunc(s.handleKeyReactivate)))
+	mux.Handle("GET /notifications", auth(http.HandlerFunc(s.handleDestinations)))
+	mux.Handle("GET /notifications/new", auth(http.HandlerFunc(s.handleDestinationNewForm)))
+	mux.Handle("POST /notifications", auth(http.HandlerFunc(s.handleDestinationCreate)))
+	mux.Handle("GET /notifications/{id}", auth(http.HandlerFunc(s.handleDestination)))
+	mux.Handle("POST /notifications/{id}", auth(http.HandlerFunc(s.handleDestinationEdit)))
+	mux.Handle("POST /notifications/{id}/delete", auth(http.HandlerFunc(s.handleDestinationDelete)))
+	mux.Handle("GET /events", auth(http.HandlerFunc(s.handleEvents)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "There is no such page.")
 	})
@@ -104,6 +112,7 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2 Jan 2006 15:04 UTC")
 	},
 	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+	"has":  func(list []keygate.EventType, t keygate.EventType) bool { return slices.Contains(list, t) },
 	"join": func(ps []keygate.Permission) string {
 		out := make([]string, len(ps))
 		for i, p := range ps {
@@ -116,11 +125,11 @@ var funcs = template.FuncMap{
 // parsePages parses each page with the layout.
 func parsePages() map[string]*template.Template {
 	// The layout and the partials every page may use.
-	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/key_form.html"))
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/key_form.html", "templates/destination_fields.html"))
 	pages := map[string]*template.Template{}
 	entries, _ := templateFiles.ReadDir("templates")
 	for _, e := range entries {
-		if e.Name() == "layout.html" || e.Name() == "key_form.html" {
+		if e.Name() == "layout.html" || e.Name() == "key_form.html" || e.Name() == "destination_fields.html" {
 			continue
 		}
 		pages[e.Name()] = template.Must(template.Must(layout.Clone()).ParseFS(templateFiles, "templates/"+e.Name()))
