@@ -17,6 +17,9 @@ var EventTypes = []EventTypeInfo{
 	{EventAPIKeyRevoked, "Occurs when an API key is revoked, by a user or by keygate after a high-risk exposure.", "API key", []int{1}},
 	{EventAPIKeyExpiring, "Occurs 7 days before an API key expires.", "API key", []int{1}},
 	{EventAPIKeyExpired, "Occurs when an API key expires: its status changes to expired and it no longer authenticates.", "API key", []int{1}},
+	{EventClientCreated, "Occurs when a client-side token is created.", "Client-side token", []int{1}},
+	{EventClientUpdated, "Occurs when a client-side token is updated with a status of revoked.", "Client-side token", []int{1}},
+	{EventClientRevoked, "Occurs when a client-side token is revoked.", "Client-side token", []int{1}},
 }
 
 // KnownEventType reports whether keygate emits events of type t.

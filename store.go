@@ -124,6 +124,19 @@ type Tx interface {
 	// LastChangeSeq returns the sequence number of the newest change, or 0.
 	LastChangeSeq(ctx context.Context) (int64, error)
 
+	// CreateClientToken inserts a client-side token.
+	CreateClientToken(ctx context.Context, t *ClientToken) error
+	// FindClientTokenByID returns a client-side token of any account;
+	// CodeNotFound if there is none.
+	FindClientTokenByID(ctx context.Context, id string) (*ClientToken, error)
+	// FindClientTokenByToken returns the client-side token with that value;
+	// CodeNotFound if there is none.
+	FindClientTokenByToken(ctx context.Context, token string) (*ClientToken, error)
+	// FindClientTokens returns a page of an account's client-side tokens.
+	FindClientTokens(ctx context.Context, f ClientTokenFilter) ([]*ClientToken, int, error)
+	// UpdateClientToken writes a client-side token's mutable fields.
+	UpdateClientToken(ctx context.Context, t *ClientToken) error
+
 	// CreateEvent inserts an event.
 	CreateEvent(ctx context.Context, e *Event) error
 	// FindEvents returns a page of events and the total of the filter.
@@ -183,6 +196,14 @@ type APIKeyFilter struct {
 	// Now is the time statuses are evaluated at (a key past its expiry is
 	// expired).
 	Now time.Time
+	Page
+}
+
+// ClientTokenFilter selects the client-side tokens of one account.
+type ClientTokenFilter struct {
+	AccountID string
+	// Statuses keeps only tokens with these statuses, if not empty.
+	Statuses []ClientTokenStatus
 	Page
 }
 

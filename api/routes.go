@@ -24,6 +24,10 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api-keys", api("api_key.write", s.handleAPIKeyCreate))
 	mux.Handle("PATCH /api-keys/{api_key_id}", api("api_key.write", s.handleAPIKeyPatch))
 
+	mux.Handle("GET /client-tokens", api("client_token.read", s.handleClientTokensList))
+	mux.Handle("POST /client-tokens", api("client_token.write", s.handleClientTokenCreate))
+	mux.Handle("GET /client-tokens/{client_token_id}", api("client_token.read", s.handleClientTokenGet))
+	mux.Handle("PATCH /client-tokens/{client_token_id}", api("client_token.write", s.handleClientTokenPatch))
 	mux.Handle("GET /events", api("notification.read", s.handleEvents))
 	mux.Handle("GET /notification-settings", api("notification_setting.read", s.handleNotificationSettingsList))
 	mux.Handle("POST /notification-settings", api("notification_setting.write", s.handleNotificationSettingCreate))

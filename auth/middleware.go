@@ -40,11 +40,37 @@ func (v *Verifier) AuthenticateRule(ctx context.Context, env keygate.Environment
 }
 
 // authenticateClientToken checks a client-side token on a route that
-// accepts them. keygate issues no client-side tokens yet (they arrive with
-// the /client-tokens endpoints), so none is valid.
+// accepts them: it must exist in env and be active. Records are cached by
+// token value, negatively too, like keys.
 func (v *Verifier) authenticateClientToken(ctx context.Context, env keygate.Environment, token string) (Principal, error) {
-	v.Metrics.result(resultInvalid)
-	return Principal{}, ErrInvalidClientToken
+	now := v.nowNano()
+	rec, known := v.clients.get(token, now)
+	if !known {
+		v.Metrics.miss()
+		var err error
+		rec, err = v.load(ctx, v.clients, token, now, func(tx keygate.Tx) (*record, error) {
+			t, err := tx.FindClientTokenByToken(ctx, token)
+			if err != nil {
+				return nil, err
+			}
+			v.legacyMu.Lock()
+			v.clientIDs[t.ID] = token
+			v.legacyMu.Unlock()
+			return clientRecord(t), nil
+		})
+		if err != nil {
+			v.Metrics.result(resultError)
+			return Principal{}, err
+		}
+	} else {
+		v.Metrics.cache(rec != nil)
+	}
+	if rec == nil || rec.principal.Environment != env || !rec.active {
+		v.Metrics.result(resultInvalid)
+		return Principal{}, ErrInvalidClientToken
+	}
+	v.Metrics.result(resultOK)
+	return rec.principal, nil
 }
 
 // Guard returns net/http middleware that lets a request through only with a

@@ -72,3 +72,12 @@ func (r *record) usable(now int64) bool {
 // decoy is compared against when no record exists, so that an unknown ID
 // costs the same hash and comparison as a wrong secret.
 var decoy = &record{}
+
+// clientRecord makes the record of a client-side token: no permissions, no
+// secret (the token itself is the key of the cache).
+func clientRecord(t *keygate.ClientToken) *record {
+	return &record{
+		principal: Principal{Kind: credential.KindClientToken, CredentialID: t.ID, AccountID: t.AccountID, Environment: t.Environment},
+		active:    t.Status == keygate.ClientTokenActive,
+	}
+}

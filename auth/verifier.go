@@ -45,12 +45,14 @@ type Verifier struct {
 	cfg     Config
 	cache   *cache // standard keys, by ID body
 	legacy  *cache // legacy keys, by the SHA-256 of the key, as a string
+	clients *cache // client-side tokens, by token
 	group   singleflight.Group
 	gen     atomic.Uint64 // bumped by every invalidation; see load
 	started atomic.Bool
 
 	legacyMu  sync.Mutex
 	legacyIDs map[string]string // entity ID → legacy cache key
+	clientIDs map[string]string // client-side token ID → token
 
 	pendingMu sync.Mutex
 	pending   []*record // records with a last use to write
@@ -84,8 +86,8 @@ func New(cfg Config) *Verifier {
 		cfg.DocsURL = "https://developer.paddle.com"
 	}
 	return &Verifier{
-		cfg: cfg, cache: newCache(cfg.MaxEntries), legacy: newCache(cfg.MaxEntries / 16),
-		legacyIDs: map[string]string{}, Metrics: newMetrics(), systemClock: systemClock,
+		cfg: cfg, cache: newCache(cfg.MaxEntries), legacy: newCache(cfg.MaxEntries / 16), clients: newCache(cfg.MaxEntries / 4),
+		legacyIDs: map[string]string{}, clientIDs: map[string]string{}, Metrics: newMetrics(), systemClock: systemClock,
 	}
 }
 
@@ -214,8 +216,8 @@ func (v *Verifier) lookup(ctx context.Context, id string, now int64) (*record, e
 		return rec, nil
 	}
 	v.Metrics.miss()
-	return v.load(ctx, v.cache, id, now, func(tx keygate.Tx) (*keygate.APIKey, error) {
-		return tx.FindAPIKeyByID(ctx, "apikey_"+id)
+	return v.load(ctx, v.cache, id, now, func(tx keygate.Tx) (*record, error) {
+		return keyRecord(tx.FindAPIKeyByID(ctx, "apikey_"+id))
 	})
 }
 
@@ -228,8 +230,8 @@ func (v *Verifier) lookupLegacy(ctx context.Context, env keygate.Environment, ke
 		return rec, nil
 	}
 	v.Metrics.miss()
-	rec, err := v.load(ctx, v.legacy, cacheKey, now, func(tx keygate.Tx) (*keygate.APIKey, error) {
-		return tx.FindAPIKeyByHash(ctx, env, hash[:])
+	rec, err := v.load(ctx, v.legacy, cacheKey, now, func(tx keygate.Tx) (*record, error) {
+		return keyRecord(tx.FindAPIKeyByHash(ctx, env, hash[:]))
 	})
 	if rec != nil {
 		v.legacyMu.Lock()
@@ -244,14 +246,14 @@ func (v *Verifier) lookupLegacy(ctx context.Context, env keygate.Environment, ke
 // happened since the read began, so a read that raced with a change can't
 // put a stale record back; and only once Run has begun following the
 // change feed.
-func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, find func(keygate.Tx) (*keygate.APIKey, error)) (*record, error) {
+func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, find func(keygate.Tx) (*record, error)) (*record, error) {
 	gen := v.gen.Load()
 	val, err, _ := v.group.Do(key, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), v.cfg.LoadTimeout)
 		defer cancel()
-		var k *keygate.APIKey
+		var rec *record
 		err := v.cfg.Store.View(ctx, func(tx keygate.Tx) (err error) {
-			k, err = find(tx)
+			rec, err = find(tx)
 			return err
 		})
 		cacheable := v.started.Load() && v.gen.Load() == gen
@@ -264,7 +266,6 @@ func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, fi
 		case err != nil:
 			return nil, err
 		}
-		rec := newRecord(k)
 		if cacheable {
 			c.put(strings.Clone(key), rec)
 		}
@@ -287,7 +288,19 @@ func (v *Verifier) Invalidate(entityID string) {
 		v.legacy.remove(key)
 		delete(v.legacyIDs, entityID)
 	}
+	if token, ok := v.clientIDs[entityID]; ok {
+		v.clients.remove(token)
+		delete(v.clientIDs, entityID)
+	}
 	v.legacyMu.Unlock()
+}
+
+// keyRecord makes the record of a key found in the store.
+func keyRecord(k *keygate.APIKey, err error) (*record, error) {
+	if err != nil {
+		return nil, err
+	}
+	return newRecord(k), nil
 }
 
 // invalidateAll forgets everything cached.
@@ -295,6 +308,7 @@ func (v *Verifier) invalidateAll() {
 	v.gen.Add(1)
 	v.cache.clear()
 	v.legacy.clear()
+	v.clients.clear()
 }
 
 // Started reports whether Run is following the change feed, and so whether

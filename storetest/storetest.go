@@ -57,6 +57,7 @@ func Run(t *testing.T, h Harness) {
 		"ExpiryNotices":        testExpiryNotices,
 		"Sessions":             testSessions,
 		"Usage":                testUsage,
+		"ClientTokens":         testClientTokens,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

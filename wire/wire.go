@@ -207,3 +207,21 @@ type NotificationLog struct {
 func NewNotificationLog(l *keygate.NotificationLog) *NotificationLog {
 	return &NotificationLog{ID: l.ID, ResponseCode: l.ResponseCode, ResponseContentType: l.ResponseContentType, ResponseBody: l.ResponseBody, AttemptedAt: Time(l.AttemptedAt)}
 }
+
+// ClientToken is Paddle's client-side token entity, token in full.
+type ClientToken struct {
+	ID          string  `json:"id"`
+	Token       string  `json:"token"`
+	Name        string  `json:"name"`
+	Description *string `json:"description"`
+	Status      string  `json:"status"`
+	RevokedAt   *Time   `json:"revoked_at"`
+	CreatedAt   Time    `json:"created_at"`
+	UpdatedAt   Time    `json:"updated_at"`
+}
+
+// NewClientToken returns t as it is shown.
+func NewClientToken(t *keygate.ClientToken) *ClientToken {
+	return &ClientToken{ID: t.ID, Token: t.Token, Name: t.Name, Description: t.Description, Status: string(t.Status),
+		RevokedAt: timePtr(t.RevokedAt), CreatedAt: Time(t.CreatedAt), UpdatedAt: Time(t.UpdatedAt)}
+}

@@ -25,6 +25,7 @@ var RequiredQueries = []string{
 	"FindEventByID",
 	"CreateSession", "FindSession", "DeleteSession", "DeleteExpiredSessions", "CountUsers", "FindUserByID",
 	"AddAPIKeyUsage", "FindAPIKeyUsage",
+	"CreateClientToken", "UpdateClientToken", "FindClientTokenByID", "FindClientTokenByToken", "FindClientTokens", "CountClientTokens",
 }
 
 // LoadQueries reads every *.sql file under dir of fsys and returns its named
