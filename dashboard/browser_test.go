@@ -193,6 +193,12 @@ func TestBrowser(t *testing.T) {
 	require.Contains(t, get("event list", chromedp.Text("table")), "api_key.revoked")
 	shot("11-events")
 
+	// The client-side tokens tab: create, copy.
+	run("client tokens", chromedp.Navigate(dash.URL+"/authentication"), chromedp.Click(`//a[text()="Client-side tokens"]`), chromedp.WaitVisible("#ct-name"),
+		chromedp.SendKeys("#ct-name", "Pricing page"), chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible(`//button[text()="Copy"]`),
+		chromedp.Click(`//button[text()="Copy"]`), chromedp.WaitVisible(`//button[text()="Copied"]`))
+	shot("12-client-tokens")
+
 	// A phone's width: the page does not overflow; the table scrolls in its box.
 	run("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(dash.URL+"/authentication"), chromedp.WaitVisible("table"))
 	shot("09-keys-phone")

@@ -326,3 +326,23 @@ func TestSetupLinkExpires(t *testing.T) {
 	resp, _ = br.get("/setup?token=nope")
 	require.Equal(t, http.StatusForbidden, resp.StatusCode)
 }
+
+func TestClientTokensTab(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	br := b.signedIn(t)
+	_, body := br.get("/authentication/client-tokens")
+	token := csrf(t, body)
+	require.Contains(t, body, "No client-side tokens yet")
+	resp, _ := br.post("/authentication/client-tokens", url.Values{"csrf": {token}, "name": {"Pricing page"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	_, body = br.get("/authentication/client-tokens")
+	require.Regexp(t, `value="test_[a-zA-Z0-9]{27}"`, body)
+	id := regexp.MustCompile(`data-token-id="(ctkn_[a-z\d]{26})"`).FindStringSubmatch(body)[1]
+	resp, _ = br.post("/authentication/client-tokens/"+id+"/revoke", url.Values{"csrf": {token}})
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "not without the confirmation")
+	resp, _ = br.post("/authentication/client-tokens/"+id+"/revoke", url.Values{"csrf": {token}, "confirm": {"on"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	_, body = br.get("/authentication/client-tokens")
+	require.Contains(t, body, "<td>Revoked</td>")
+}
