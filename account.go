@@ -13,8 +13,10 @@ type Account struct {
 	ID          string // "acc_…"
 	Environment Environment
 	Name        string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// PartnerID is the partner that created the account, if one did.
+	PartnerID string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // AccountCreate is what creating an account takes.

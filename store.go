@@ -34,6 +34,20 @@ type Tx interface {
 	// FindAccounts returns a page of accounts and the total of the filter.
 	FindAccounts(ctx context.Context, f AccountFilter) ([]*Account, int, error)
 
+	// CreatePartner inserts a partner.
+	CreatePartner(ctx context.Context, p *Partner) error
+	// FindPartnerByID returns a partner; CodeNotFound if there is none.
+	FindPartnerByID(ctx context.Context, id string) (*Partner, error)
+	// FindPartnerByKeyID returns the partner whose key has that entity ID
+	// ("psk_…"); CodeNotFound if there is none.
+	FindPartnerByKeyID(ctx context.Context, keyID string) (*Partner, error)
+	// LinkUserAPIKey records that an API key is a user's own (a
+	// user_api_key), which magic sessions require.
+	LinkUserAPIKey(ctx context.Context, apiKeyID, userID string) error
+	// FindUserOfAPIKey returns the user an API key belongs to; CodeNotFound
+	// if it is an account's key, not a user's.
+	FindUserOfAPIKey(ctx context.Context, apiKeyID string) (*User, error)
+
 	// CreateUser inserts a new user; CodeConflict if its e-mail is taken in
 	// its environment.
 	CreateUser(ctx context.Context, u *User) error

@@ -24,6 +24,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api-keys", api("api_key.write", s.handleAPIKeyCreate))
 	mux.Handle("PATCH /api-keys/{api_key_id}", api("api_key.write", s.handleAPIKeyPatch))
 
+	// Partners: a partner key and its Paddle-PartnerID.
+	mux.Handle("POST /accounts", api("", s.handleAccountCreate))
+	mux.Handle("POST /accounts/validate", api("", s.handleAccountValidate))
 	mux.Handle("GET /client-tokens", api("client_token.read", s.handleClientTokensList))
 	mux.Handle("POST /client-tokens", api("client_token.write", s.handleClientTokenCreate))
 	mux.Handle("GET /client-tokens/{client_token_id}", api("client_token.read", s.handleClientTokenGet))

@@ -25,23 +25,32 @@ func (s *Service) CreateAPIKey(ctx context.Context, sc Scope, accountID string, 
 		if err != nil {
 			return err
 		}
-		nk := credential.NewAPIKey(credential.EnvFromName(string(a.Environment)), now)
-		k = &keygate.APIKey{
-			ID: nk.EntityID, AccountID: a.ID, Environment: a.Environment, Name: in.Name, Description: in.Description,
-			Status: keygate.APIKeyActive, Permissions: in.Permissions, Rotatable: in.Rotatable, SecretHash: nk.Hash[:],
-			ExpiresAt: in.ExpiresAt, CreatedAt: now, UpdatedAt: now,
-		}
-		token = nk.Token
-		if err := tx.CreateAPIKey(ctx, k); err != nil {
-			return err
-		}
-		return emit(ctx, tx, a.ID, a.Environment, keygate.EventAPIKeyCreated, k.ID, wire.NewAPIKey(k, now), now)
+		k, token, err = s.createKeyTx(ctx, tx, a, in, now)
+		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	s.changed(k.ID)
 	return k, token, nil
+}
+
+// createKeyTx creates a validated key in account a, with its event, in tx.
+func (s *Service) createKeyTx(ctx context.Context, tx keygate.Tx, a *keygate.Account, in keygate.APIKeyCreate, now time.Time) (*keygate.APIKey, string, error) {
+	if in.ExpiresAt == nil {
+		exp := now.Add(keygate.DefaultKeyLifetime)
+		in.ExpiresAt = &exp
+	}
+	nk := credential.NewAPIKey(credential.EnvFromName(string(a.Environment)), now)
+	k := &keygate.APIKey{
+		ID: nk.EntityID, AccountID: a.ID, Environment: a.Environment, Name: in.Name, Description: in.Description,
+		Status: keygate.APIKeyActive, Permissions: in.Permissions, Rotatable: in.Rotatable, SecretHash: nk.Hash[:],
+		ExpiresAt: in.ExpiresAt, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := tx.CreateAPIKey(ctx, k); err != nil {
+		return nil, "", err
+	}
+	return k, nk.Token, emit(ctx, tx, a.ID, a.Environment, keygate.EventAPIKeyCreated, k.ID, wire.NewAPIKey(k, now), now)
 }
 
 // ImportLegacyKey records a pre-2025 legacy key (50 characters of

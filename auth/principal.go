@@ -13,9 +13,13 @@ type Principal struct {
 	Kind credential.Kind
 	// CredentialID is the credential's entity ID ("apikey_…").
 	CredentialID string
-	AccountID    string
-	Environment  keygate.Environment
-	Permissions  keygate.PermissionSet
+	// AccountID is the account the credential acts for; "" for a partner
+	// key, which acts for a partner.
+	AccountID   string
+	Environment keygate.Environment
+	Permissions keygate.PermissionSet
+	// PartnerID is the partner of a partner key ("pid_…").
+	PartnerID string
 }
 
 type principalKey struct{}

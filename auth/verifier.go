@@ -42,13 +42,14 @@ type Config struct {
 // Verifier authenticates requests. Start it with Run; it is safe for
 // concurrent use.
 type Verifier struct {
-	cfg     Config
-	cache   *cache // standard keys, by ID body
-	legacy  *cache // legacy keys, by the SHA-256 of the key, as a string
-	clients *cache // client-side tokens, by token
-	group   singleflight.Group
-	gen     atomic.Uint64 // bumped by every invalidation; see load
-	started atomic.Bool
+	cfg      Config
+	cache    *cache // standard keys, by ID body
+	legacy   *cache // legacy keys, by the SHA-256 of the key, as a string
+	clients  *cache // client-side tokens, by token
+	partners *cache // partner keys, by ID body
+	group    singleflight.Group
+	gen      atomic.Uint64 // bumped by every invalidation; see load
+	started  atomic.Bool
 
 	legacyMu  sync.Mutex
 	legacyIDs map[string]string // entity ID → legacy cache key
@@ -86,7 +87,7 @@ func New(cfg Config) *Verifier {
 		cfg.DocsURL = "https://developer.paddle.com"
 	}
 	return &Verifier{
-		cfg: cfg, cache: newCache(cfg.MaxEntries), legacy: newCache(cfg.MaxEntries / 16), clients: newCache(cfg.MaxEntries / 4),
+		cfg: cfg, cache: newCache(cfg.MaxEntries), legacy: newCache(cfg.MaxEntries / 16), clients: newCache(cfg.MaxEntries / 4), partners: newCache(1 << 12),
 		legacyIDs: map[string]string{}, clientIDs: map[string]string{}, Metrics: newMetrics(), systemClock: systemClock,
 	}
 }
@@ -161,6 +162,8 @@ func (v *Verifier) authenticateSlow(ctx context.Context, env keygate.Environment
 		rec, err = v.lookup(ctx, tok.ID, now)
 	case credential.KindLegacyKey:
 		rec, err = v.lookupLegacy(ctx, env, tok.Secret, now)
+	case credential.KindPartnerKey:
+		rec, err = v.lookupPartner(ctx, tok.ID, now)
 	}
 	if err != nil {
 		v.Metrics.result(resultError)
@@ -218,6 +221,28 @@ func (v *Verifier) lookup(ctx context.Context, id string, now int64) (*record, e
 	v.Metrics.miss()
 	return v.load(ctx, v.cache, id, now, func(tx keygate.Tx) (*record, error) {
 		return keyRecord(tx.FindAPIKeyByID(ctx, "apikey_"+id))
+	})
+}
+
+// lookupPartner returns the record of a partner key by its ID body.
+func (v *Verifier) lookupPartner(ctx context.Context, id string, now int64) (*record, error) {
+	if rec, known := v.partners.get(id, now); known {
+		v.Metrics.cache(rec != nil)
+		return rec, nil
+	}
+	v.Metrics.miss()
+	return v.load(ctx, v.partners, id, now, func(tx keygate.Tx) (*record, error) {
+		p, err := tx.FindPartnerByKeyID(ctx, "psk_"+id)
+		if err != nil {
+			return nil, err
+		}
+		r := &record{
+			principal: Principal{Kind: credential.KindPartnerKey, CredentialID: p.KeyID, Environment: p.Environment,
+				Permissions: keygate.AllPermissionSet, PartnerID: p.ID},
+			active: true,
+		}
+		copy(r.hash[:], p.KeyHash)
+		return r, nil
 	})
 }
 
@@ -283,6 +308,7 @@ func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, fi
 func (v *Verifier) Invalidate(entityID string) {
 	v.gen.Add(1)
 	v.cache.remove(credential.IDBody(entityID))
+	v.partners.remove(credential.IDBody(entityID))
 	v.legacyMu.Lock()
 	if key, ok := v.legacyIDs[entityID]; ok {
 		v.legacy.remove(key)
@@ -309,6 +335,7 @@ func (v *Verifier) invalidateAll() {
 	v.cache.clear()
 	v.legacy.clear()
 	v.clients.clear()
+	v.partners.clear()
 }
 
 // Started reports whether Run is following the change feed, and so whether

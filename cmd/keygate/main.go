@@ -7,6 +7,7 @@
 //	keygate accounts create|list       manage accounts (sellers)
 //	keygate users create               add a dashboard user to an account
 //	keygate api-keys create|list|get|update|revoke|reactivate|import-legacy
+//	keygate partners create            add a partner, who creates sellers by API
 //
 // Every command reads its configuration from KEYGATE_* environment
 // variables and from flags of the same meaning; run any command with -h for
@@ -72,6 +73,7 @@ var commands = map[string]func(context.Context, *env, []string) error{
 	"api-keys revoke":        runAPIKeysRevoke,
 	"api-keys reactivate":    runAPIKeysReactivate,
 	"api-keys import-legacy": runAPIKeysImportLegacy,
+	"partners create":        runPartnersCreate,
 }
 
 func dispatch(ctx context.Context, e *env, args []string) error {
@@ -109,6 +111,7 @@ Usage:
   keygate api-keys revoke ID [--json]
   keygate api-keys reactivate ID [--json]
   keygate api-keys import-legacy --account ACC --name NAME --key-stdin [--json]
+  keygate partners create --environment live|sandbox --name NAME --allowed-domains d1,d2 [--json]
 
 Storage: KEYGATE_DATABASE_URL (postgres://…), or unset for SQLite under
 KEYGATE_DATA_DIR (default ./keygate-data). Run a command with -h for its flags.

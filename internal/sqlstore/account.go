@@ -8,7 +8,7 @@ import (
 
 // CreateAccount implements keygate.Tx.
 func (tx *Tx) CreateAccount(ctx context.Context, a *keygate.Account) error {
-	return tx.exec(ctx, "CreateAccount", "", a.ID, string(a.Environment), a.Name, utc(a.CreatedAt), utc(a.UpdatedAt))
+	return tx.exec(ctx, "CreateAccount", "", a.ID, string(a.Environment), a.Name, utc(a.CreatedAt), utc(a.UpdatedAt), a.PartnerID)
 }
 
 // FindAccountByID implements keygate.Tx.
@@ -28,7 +28,7 @@ func (tx *Tx) FindAccounts(ctx context.Context, f keygate.AccountFilter) ([]*key
 func scanAccount(s scanner) (*keygate.Account, error) {
 	var a keygate.Account
 	var env string
-	if err := s.Scan(&a.ID, &env, &a.Name, &a.CreatedAt, &a.UpdatedAt); err != nil {
+	if err := s.Scan(&a.ID, &env, &a.Name, &a.CreatedAt, &a.UpdatedAt, &a.PartnerID); err != nil {
 		return nil, err
 	}
 	a.Environment = keygate.Environment(env)

@@ -26,6 +26,7 @@ var RequiredQueries = []string{
 	"CreateSession", "FindSession", "DeleteSession", "DeleteExpiredSessions", "CountUsers", "FindUserByID",
 	"AddAPIKeyUsage", "FindAPIKeyUsage",
 	"CreateClientToken", "UpdateClientToken", "FindClientTokenByID", "FindClientTokenByToken", "FindClientTokens", "CountClientTokens",
+	"CreatePartner", "FindPartnerByID", "FindPartnerByKeyID", "LinkUserAPIKey", "FindUserOfAPIKey",
 }
 
 // LoadQueries reads every *.sql file under dir of fsys and returns its named
