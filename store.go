@@ -48,6 +48,18 @@ type Tx interface {
 	// if it is an account's key, not a user's.
 	FindUserOfAPIKey(ctx context.Context, apiKeyID string) (*User, error)
 
+	// CreateMagicCode stores a magic-session code (its hash) for a user.
+	CreateMagicCode(ctx context.Context, hash []byte, userID string, env Environment, expires, now time.Time) error
+	// RedeemMagicCode marks the code used and returns its user, if it is
+	// unused, unexpired at now and of env; CodeNotFound otherwise (and the
+	// code is untouched). Of any number of redemptions at once, exactly one
+	// succeeds.
+	RedeemMagicCode(ctx context.Context, hash []byte, env Environment, now time.Time) (userID string, err error)
+	// UpdateAccountBusiness writes an account's name and business details.
+	UpdateAccountBusiness(ctx context.Context, id, name string, business []byte, now time.Time) error
+	// FindAccountBusiness returns an account's business details (JSON).
+	FindAccountBusiness(ctx context.Context, id string) ([]byte, error)
+
 	// CreateUser inserts a new user; CodeConflict if its e-mail is taken in
 	// its environment.
 	CreateUser(ctx context.Context, u *User) error

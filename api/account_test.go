@@ -90,3 +90,20 @@ func TestPartnerCreatesSeller(t *testing.T) {
 	}
 	require.Equal(t, []string{"user.first_name", "user.email", "business.name", "business.stock_ticker_symbol"}, fields)
 }
+
+func TestMagicAuthorize(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	p, key, err := b.svc.CreatePartner(b.ctx, keygate.PartnerCreate{Environment: keygate.Sandbox, Name: "Platform", AllowedDomains: []string{"platform.example"}})
+	require.NoError(t, err)
+	r := b.partnerRequest(t, "/accounts", key, p.ID, sellerBody)
+	require.Equal(t, http.StatusCreated, r.status, r.raw)
+	userKey, apiKey := r.data()["user_api_key"].(string), r.data()["api_key"].(string)
+
+	r = do(t, b.sandbox, "POST", "/magic-sessions/authorize", userKey, "")
+	require.Equal(t, http.StatusCreated, r.status, r.raw)
+	require.Regexp(t, `^[a-zA-Z0-9]{43}$`, r.data()["code"])
+	require.Regexp(t, paddleTime, r.data()["expires_at"])
+	require.Equal(t, "forbidden", do(t, b.sandbox, "POST", "/magic-sessions/authorize", apiKey, "").errorCode(), "an account's key")
+	require.Equal(t, "forbidden", b.partnerRequest(t, "/magic-sessions/authorize", key, p.ID, "").errorCode(), "a partner key")
+}

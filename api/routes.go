@@ -27,6 +27,7 @@ func (s *Server) routes() http.Handler {
 	// Partners: a partner key and its Paddle-PartnerID.
 	mux.Handle("POST /accounts", api("", s.handleAccountCreate))
 	mux.Handle("POST /accounts/validate", api("", s.handleAccountValidate))
+	mux.Handle("POST /magic-sessions/authorize", api("", s.handleMagicAuthorize))
 	mux.Handle("GET /client-tokens", api("client_token.read", s.handleClientTokensList))
 	mux.Handle("POST /client-tokens", api("client_token.write", s.handleClientTokenCreate))
 	mux.Handle("GET /client-tokens/{client_token_id}", api("client_token.read", s.handleClientTokenGet))

@@ -33,6 +33,9 @@ type Service struct {
 	Wake func()
 	// Sealer encrypts the secrets of notification destinations at rest.
 	Sealer *credential.Sealer
+	// MagicLifetime is how long a magic-session code lasts; default
+	// DefaultMagicLifetime.
+	MagicLifetime time.Duration
 }
 
 // New returns a Service over store, on the system clock.

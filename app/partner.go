@@ -55,6 +55,11 @@ func (s *Service) CreateSeller(ctx context.Context, p *keygate.Partner, in keyga
 		if err := tx.CreateAccount(ctx, out.Account); err != nil {
 			return err
 		}
+		if len(in.Business) > 0 {
+			if err := tx.UpdateAccountBusiness(ctx, out.Account.ID, out.Account.Name, in.Business, now); err != nil {
+				return err
+			}
+		}
 		if err := tx.CreateUser(ctx, out.User); err != nil {
 			return err
 		}

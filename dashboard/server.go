@@ -31,6 +31,13 @@ type Config struct {
 	Logger *slog.Logger
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
+	// PayoutSettingsURL and RetainSettingsURL are where magic links with
+	// redirect=payout_settings and retain_settings send the seller; without
+	// them, the seller is told there is no such page.
+	PayoutSettingsURL, RetainSettingsURL string
+	// AllowMagicWithoutOrigin accepts magic links followed with neither an
+	// Origin nor a Referer header (off: such links are refused).
+	AllowMagicWithoutOrigin bool
 }
 
 // Server is the dashboard of one environment.
@@ -77,6 +84,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /setup", s.handleSetup)
 	mux.HandleFunc("GET /sign-in", s.handleSignInForm)
 	mux.HandleFunc("POST /sign-in", s.handleSignIn)
+	mux.HandleFunc("GET /magic-sessions/login", s.handleMagicLogin)
 
 	auth := s.requireSession
 	mux.Handle("POST /sign-out", auth(http.HandlerFunc(s.handleSignOut)))
@@ -93,6 +101,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /authentication/client-tokens", auth(http.HandlerFunc(s.handleClientTokens)))
 	mux.Handle("POST /authentication/client-tokens", auth(http.HandlerFunc(s.handleClientTokenCreate)))
 	mux.Handle("POST /authentication/client-tokens/{id}/revoke", auth(http.HandlerFunc(s.handleClientTokenRevoke)))
+	mux.Handle("GET /onboarding", auth(http.HandlerFunc(s.handleOnboardingForm)))
+	mux.Handle("POST /onboarding", auth(http.HandlerFunc(s.handleOnboarding)))
 	mux.Handle("GET /notifications", auth(http.HandlerFunc(s.handleDestinations)))
 	mux.Handle("GET /notifications/new", auth(http.HandlerFunc(s.handleDestinationNewForm)))
 	mux.Handle("POST /notifications", auth(http.HandlerFunc(s.handleDestinationCreate)))

@@ -76,6 +76,11 @@ type Config struct {
 	VerifyAddr string
 	// LogLevel is debug, info (every request), warn or error.
 	LogLevel string
+	// Where magic links' payout_settings and retain_settings lead, and
+	// whether a link followed without Origin or Referer is accepted.
+	PayoutSettingsURL   string
+	RetainSettingsURL   string
+	MagicAllowNoReferer string
 
 	// Parsed by Validate.
 	rateLimit                int
@@ -162,6 +167,9 @@ func (c *Config) serveSettings() []setting {
 		{&c.UpstreamTimeout, "KEYGATE_UPSTREAM_TIMEOUT", "upstream-timeout", "how long the gateway waits for the upstream's response headers"},
 		{&c.VerifyAddr, "KEYGATE_VERIFY_ADDR", "verify-addr", "address of the verify endpoint (POST /verify) for other services; unset: off"},
 		{&c.LogLevel, "KEYGATE_LOG_LEVEL", "log-level", "debug, info (a line per request), warn or error"},
+		{&c.PayoutSettingsURL, "KEYGATE_PAYOUT_SETTINGS_URL", "payout-settings-url", "where magic links with redirect=payout_settings lead"},
+		{&c.RetainSettingsURL, "KEYGATE_RETAIN_SETTINGS_URL", "retain-settings-url", "where magic links with redirect=retain_settings lead"},
+		{&c.MagicAllowNoReferer, "KEYGATE_MAGIC_ALLOW_NO_REFERER", "magic-allow-no-referer", "accept magic links followed without an Origin or Referer header (true or false)"},
 	}
 }
 
@@ -251,6 +259,14 @@ func (c *Config) validateServe() []error {
 		}
 	}
 	errs = append(errs, c.validateGateway()...)
+	if c.MagicAllowNoReferer != "" && c.MagicAllowNoReferer != "true" && c.MagicAllowNoReferer != "false" {
+		errs = append(errs, fmt.Errorf("KEYGATE_MAGIC_ALLOW_NO_REFERER: %q is not true or false", c.MagicAllowNoReferer))
+	}
+	for _, u := range []struct{ env, v string }{{"KEYGATE_PAYOUT_SETTINGS_URL", c.PayoutSettingsURL}, {"KEYGATE_RETAIN_SETTINGS_URL", c.RetainSettingsURL}} {
+		if parsed, err := url.Parse(u.v); u.v != "" && (err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "") {
+			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL", u.env, u.v))
+		}
+	}
 	if err := c.logLevel.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		errs = append(errs, fmt.Errorf("KEYGATE_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))
 	}

@@ -105,7 +105,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			if publicURL == "" {
 				publicURL = "http://" + l.Addr().String()
 			}
-			d := dashboard.NewServer(dashboard.Config{Environment: env, Secure: strings.HasPrefix(publicURL, "https://"), Logger: logger}, svc)
+			d := dashboard.NewServer(dashboard.Config{
+				Environment: env, Secure: strings.HasPrefix(publicURL, "https://"), Logger: logger,
+				PayoutSettingsURL: c.cfg.PayoutSettingsURL, RetainSettingsURL: c.cfg.RetainSettingsURL,
+				AllowMagicWithoutOrigin: c.cfg.MagicAllowNoReferer == "true",
+			}, svc)
 			if !hasUsers {
 				fmt.Fprintf(e.stderr, "keygate: no user yet: set up the %s environment at %s/setup?token=%s (valid %v, once)\n",
 					env, strings.TrimSuffix(publicURL, "/"), d.NewSetupToken(), dashboard.SetupLifetime)

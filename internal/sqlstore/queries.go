@@ -27,6 +27,7 @@ var RequiredQueries = []string{
 	"AddAPIKeyUsage", "FindAPIKeyUsage",
 	"CreateClientToken", "UpdateClientToken", "FindClientTokenByID", "FindClientTokenByToken", "FindClientTokens", "CountClientTokens",
 	"CreatePartner", "FindPartnerByID", "FindPartnerByKeyID", "LinkUserAPIKey", "FindUserOfAPIKey",
+	"CreateMagicCode", "RedeemMagicCode", "UpdateAccountBusiness", "FindAccountBusiness",
 }
 
 // LoadQueries reads every *.sql file under dir of fsys and returns its named

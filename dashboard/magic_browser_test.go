@@ -1,0 +1,58 @@
+package dashboard_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// TestBrowserMagicLink follows a magic link from a partner's page on an
+// allowed domain (localhost) in a real Chromium: it lands signed in on the
+// onboarding page, and the same link opened again is refused.
+func TestBrowserMagicLink(t *testing.T) {
+	exe := chromium(t)
+	shots := artifacts(t)
+	b := setup(t)
+	p, _, err := b.svc.CreatePartner(b.ctx, keygateSandboxPartner("localhost"))
+	require.NoError(t, err)
+	code := b.mintFor(t, p)
+	link := fmt.Sprintf("%s/magic-sessions/login?code=%s&redirect=onboarding", b.srv.URL, code)
+	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><title>Platform</title><a id="billing" href="%s">Open billing</a>`, link)
+	}))
+	defer partner.Close()
+	partnerURL := strings.Replace(partner.URL, "127.0.0.1", "localhost", 1)
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true))...)
+	defer cancelAlloc()
+	browser, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	browser, cancelTimeout := context.WithTimeout(browser, 60*time.Second)
+	defer cancelTimeout()
+
+	require.NoError(t, chromedp.Do(browser, chromedp.Navigate(partnerURL), chromedp.Click("#billing"), chromedp.WaitVisible(`//h1[text()="Your business"]`)))
+	name, err := chromedp.Run(browser, chromedp.Value("#name"))
+	require.NoError(t, err)
+	require.Equal(t, "Engines Ltd", name, "signed in to the seller's account")
+	png, err := chromedp.Run(browser, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(shots, "20-magic-onboarding.png"), png, 0o644))
+
+	require.NoError(t, chromedp.Do(browser, chromedp.Navigate(partnerURL), chromedp.Click("#billing"), chromedp.WaitVisible(`p.error`)))
+	msg, err := chromedp.Run(browser, chromedp.Text("p.error"))
+	require.NoError(t, err)
+	require.Contains(t, msg, "not valid", "the same link opened a second time is refused")
+}
