@@ -42,6 +42,20 @@ func chromium(t *testing.T) string {
 	return path
 }
 
+// newBrowser starts a headless Chromium for t, closed when t ends, with
+// the flags that keep it off the network (this machine has none) and a
+// laptop's window.
+func newBrowser(t *testing.T, exe string) context.Context {
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 900))...)
+	browser, cancel := chromedp.NewContext(alloc)
+	browser, cancelTimeout := context.WithTimeout(browser, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	return browser
+}
+
 // artifacts is where screenshots go: KEYGATE_ARTIFACTS_DIR, or a
 // directory under the system's temporary one.
 func artifacts(t *testing.T) string {
@@ -75,15 +89,7 @@ func TestBrowser(t *testing.T) {
 	dash := httptest.NewServer(d)
 	defer dash.Close()
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 900))...)
-	defer cancelAlloc()
-	browser, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	browser, cancelTimeout := context.WithTimeout(browser, 90*time.Second)
-	defer cancelTimeout()
+	browser := newBrowser(t, exe)
 	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		require.NoError(t, chromedp.Do(browser, actions...), what)

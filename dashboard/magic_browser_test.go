@@ -1,7 +1,6 @@
 package dashboard_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -33,15 +31,7 @@ func TestBrowserMagicLink(t *testing.T) {
 	defer partner.Close()
 	partnerURL := strings.Replace(partner.URL, "127.0.0.1", "localhost", 1)
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true))...)
-	defer cancelAlloc()
-	browser, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	browser, cancelTimeout := context.WithTimeout(browser, 60*time.Second)
-	defer cancelTimeout()
+	browser := newBrowser(t, exe)
 
 	require.NoError(t, chromedp.Do(browser, chromedp.Navigate(partnerURL), chromedp.Click("#billing"), chromedp.WaitVisible(`//h1[text()="Your business"]`)))
 	name, err := chromedp.Run(browser, chromedp.Value("#name"))

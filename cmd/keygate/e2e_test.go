@@ -16,8 +16,9 @@ import (
 )
 
 // startServe runs `keygate serve` as a separate process on env and returns
-// the base URLs of its surfaces; it is stopped when t ends.
-func startServe(t *testing.T, env map[string]string) map[string]string {
+// it with the base URLs of its surfaces. It is stopped when t ends, and its
+// output logged if t failed.
+func startServe(t *testing.T, env map[string]string) (*exec.Cmd, map[string]string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "KEYGATE_TEST_AS_MAIN=1", "KEYGATE_TEST_ARGS=serve")
@@ -34,7 +35,7 @@ func startServe(t *testing.T, env map[string]string) map[string]string {
 			t.Logf("keygate serve's output:\n%s", stderr.String())
 		}
 	})
-	return waitListening(t, stderr.String)
+	return cmd, waitListening(t, stderr.String)
 }
 
 // call sends GET path with a Bearer token and returns the status and the
@@ -73,7 +74,7 @@ func TestTwoProcesses(t *testing.T) {
 			for k, v := range store {
 				env[k] = v
 			}
-			urls := startServe(t, env)
+			_, urls := startServe(t, env)
 			c := &cli{t: t, env: store}
 			acc := strings.TrimSpace(c.must("accounts", "create", "--environment", "live", "--name", "Acme"))
 			out, _, err := c.run("", "api-keys", "create", "--account", acc, "--name", "k", "--permissions", "customer.read")

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -102,24 +101,6 @@ func apiCall(t *testing.T, method, url, token, body string) map[string]any {
 	return out
 }
 
-// startProcess runs keygate serve on env and returns it with its URLs.
-func startProcess(t *testing.T, env map[string]string) (*exec.Cmd, map[string]string) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "KEYGATE_TEST_AS_MAIN=1", "KEYGATE_TEST_ARGS=serve")
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	return cmd, waitListening(t, stderr.String)
-}
-
 // TestDeliveryAcrossKill kills keygate with SIGKILL while it delivers a
 // webhook, starts it again, and checks that every event arrives.
 func TestDeliveryAcrossKill(t *testing.T) {
@@ -143,7 +124,7 @@ func TestDeliveryAcrossKill(t *testing.T) {
 			rc := newHookReceiver(t)
 			rc.hold, rc.inHold = make(chan struct{}), make(chan struct{}, 1)
 
-			cmd, urls := startProcess(t, env)
+			cmd, urls := startServe(t, env)
 			c := &cli{t: t, env: env}
 			acc := strings.TrimSpace(c.must("accounts", "create", "--environment", "live", "--name", "Acme"))
 			out, _, err := c.run("", "api-keys", "create", "--account", acc, "--name", "admin", "--permissions", "all")
@@ -174,7 +155,7 @@ func TestDeliveryAcrossKill(t *testing.T) {
 			rc.hold = nil
 			rc.mu.Unlock()
 
-			startProcess(t, env)
+			startServe(t, env)
 			require.Eventually(t, func() bool {
 				counts, _ := rc.counts()
 				return len(counts) == 6
@@ -206,7 +187,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 	env["KEYGATE_SMTP_URL"] = "smtp://" + mail.Addr
 	env["KEYGATE_SMTP_FROM"] = "keygate@example.com"
 	env["KEYGATE_EXPIRY_SCAN_INTERVAL"] = "200ms"
-	_, urls := startProcess(t, env)
+	_, urls := startServe(t, env)
 	c := &cli{t: t, env: env}
 	acc := strings.TrimSpace(c.must("accounts", "create", "--environment", "sandbox", "--name", "Acme"))
 	out, _, err := c.run("", "api-keys", "create", "--account", acc, "--name", "admin", "--permissions", "all")
