@@ -43,6 +43,7 @@ export KEYGATE_LIVE_UPSTREAM_URL=http://127.0.0.1:19080 KEYGATE_RATE_LIMIT=0 KEY
 
 "$work/upstream" -addr 127.0.0.1:19080 & pids+=($!)
 "$work/bareproxy" -addr 127.0.0.1:19081 -upstream http://127.0.0.1:19080 & pids+=($!)
+"$work/bareproxy" -addr 127.0.0.1:19087 -upstream http://127.0.0.1:19080 -buffer-pool & pids+=($!)
 "$work/keygate" serve 2>"$work/keygate.log" & pids+=($!)
 for _ in $(seq 1 100); do
 	curl -fs http://127.0.0.1:19082/readyz >/dev/null 2>&1 && curl -fs http://127.0.0.1:19080/ >/dev/null 2>&1 && break
@@ -74,11 +75,13 @@ run() {
 
 run upstream-direct      http://127.0.0.1:19080/products
 run bare-proxy           http://127.0.0.1:19081/products
+run bare-proxy-pooled    http://127.0.0.1:19087/products
 run gateway-valid-key    -H "Authorization: Bearer $KEY" http://127.0.0.1:19082/products
 run gateway-invalid-key  -H "Authorization: Bearer $BAD" http://127.0.0.1:19082/products
 run verify-valid-key     -s bench/verify_valid.lua http://127.0.0.1:19090/verify
 run verify-random-bad-check -s bench/verify_random_check.lua http://127.0.0.1:19090/verify
 run verify-random-good-check -s bench/verify_known_check.lua http://127.0.0.1:19090/verify
 
-awk -v g="${RPS[gateway-valid-key]}" -v b="${RPS[bare-proxy]}" 'BEGIN { printf "\ngateway (valid key) / bare proxy: %.2f\n", g / b }'
+awk -v g="${RPS[gateway-valid-key]}" -v b="${RPS[bare-proxy]}" -v p="${RPS[bare-proxy-pooled]}" \
+	'BEGIN { printf "\ngateway (valid key) / bare proxy: %.2f\ngateway (valid key) / bare proxy with a buffer pool: %.2f\n", g / b, g / p }'
 echo "(${THREADS} wrk threads, ${CONNS} connections, ${DURATION} per scenario, all on this machine's $(nproc) cores)"

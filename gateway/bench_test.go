@@ -72,3 +72,14 @@ func BenchmarkGatewayAlone(b *testing.B) {
 	gw := gateway.New(gateway.Config{Environment: keygate.Live, Upstream: trivialUpstream(b), Routes: gateway.DefaultRoutes(), Verifier: bb.verifier})
 	runHandler(b, gw, token)
 }
+
+// BenchmarkBareProxyPooledHandler is BenchmarkBareProxyHandler with the
+// gateway's buffer pool: the fairest floor for the gateway.
+func BenchmarkBareProxyPooledHandler(b *testing.B) {
+	target := trivialUpstream(b)
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 1024
+	h := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.SetXForwarded() }, Transport: transport,
+		BufferPool: gateway.NewBufferPool()}
+	runHandler(b, h, "")
+}

@@ -64,6 +64,7 @@ func New(cfg Config) *Gateway {
 		Rewrite:      g.rewrite,
 		Transport:    transport,
 		ErrorHandler: g.upstreamFailed,
+		BufferPool:   buffers, // without one, every response allocates a 32 KiB copy buffer
 	}
 	return g
 }
@@ -128,6 +129,24 @@ func (g *Gateway) upstreamFailed(w http.ResponseWriter, r *http.Request, err err
 	}
 	wire.WriteError(w, r, g.cfg.DocsURL, errBadGateway)
 }
+
+// bufferPool lends the proxy its copy buffers.
+type bufferPool struct{ pool sync.Pool }
+
+// buffers is the gateways' pool of 32 KiB copy buffers.
+var buffers = NewBufferPool()
+
+// NewBufferPool returns a pool of 32 KiB copy buffers for an
+// httputil.ReverseProxy, the size it uses without one.
+func NewBufferPool() httputil.BufferPool {
+	return &bufferPool{pool: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+}
+
+// Get implements httputil.BufferPool.
+func (p *bufferPool) Get() []byte { return *p.pool.Get().(*[]byte) }
+
+// Put implements httputil.BufferPool.
+func (p *bufferPool) Put(b []byte) { p.pool.Put(&b) }
 
 // permissionHeaders caches the header value of each permission set: a
 // process sees few distinct sets.

@@ -1,7 +1,8 @@
 // Command bareproxy is the load test's yardstick: a bare
 // httputil.ReverseProxy to the upstream, with the gateway's transport
 // settings and nothing else, so the ratio of the gateway to it is the cost
-// of keygate's work.
+// of keygate's work. With -buffer-pool it reuses its copy buffers as the
+// gateway does, which is the fairer floor.
 package main
 
 import (
@@ -10,11 +11,13 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"sync"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:19081", "address to listen on")
 	upstream := flag.String("upstream", "http://127.0.0.1:19080", "where to proxy")
+	pooled := flag.Bool("buffer-pool", false, "reuse copy buffers, as keygate's gateway does")
 	flag.Parse()
 	target, err := url.Parse(*upstream)
 	if err != nil {
@@ -23,5 +26,14 @@ func main() {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 1024
 	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.SetXForwarded() }, Transport: transport}
+	if *pooled {
+		proxy.BufferPool = &pool{sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+	}
 	log.Fatal(http.ListenAndServe(*addr, proxy))
 }
+
+// pool lends copy buffers.
+type pool struct{ p sync.Pool }
+
+func (p *pool) Get() []byte  { return *p.p.Get().(*[]byte) }
+func (p *pool) Put(b []byte) { p.p.Put(&b) }
