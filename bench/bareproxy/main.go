@@ -11,7 +11,8 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"sync"
+
+	"github.com/keygate/keygate/gateway"
 )
 
 func main() {
@@ -27,13 +28,7 @@ func main() {
 	transport.MaxIdleConnsPerHost = 1024
 	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.SetXForwarded() }, Transport: transport}
 	if *pooled {
-		proxy.BufferPool = &pool{sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+		proxy.BufferPool = gateway.NewBufferPool()
 	}
 	log.Fatal(http.ListenAndServe(*addr, proxy))
 }
-
-// pool lends copy buffers.
-type pool struct{ p sync.Pool }
-
-func (p *pool) Get() []byte  { return *p.p.Get().(*[]byte) }
-func (p *pool) Put(b []byte) { p.p.Put(&b) }
