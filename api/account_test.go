@@ -14,6 +14,15 @@ import (
 const sellerBody = `{"user":{"first_name":"Ada","last_name":"Lovelace","email":"ada@seller.example","marketing_consent":true},
 	"business":{"name":"Analytical Engines Ltd","type":"private","registration_number":"01234567"}}`
 
+// platform creates the sandbox partner "Platform", whose site is
+// platform.example, and returns it with its partner key.
+func (b *bundle) platform(t *testing.T) (*keygate.Partner, string) {
+	t.Helper()
+	p, key, err := b.svc.CreatePartner(b.ctx, keygate.PartnerCreate{Environment: keygate.Sandbox, Name: "Platform", AllowedDomains: []string{"platform.example"}})
+	require.NoError(t, err)
+	return p, key
+}
+
 func (b *bundle) partnerRequest(t *testing.T, path, key, partnerID, body string) response {
 	req, err := http.NewRequest("POST", b.sandbox.URL+path, strings.NewReader(body))
 	require.NoError(t, err)
@@ -30,8 +39,7 @@ func (b *bundle) partnerRequest(t *testing.T, path, key, partnerID, body string)
 func TestPartnerCreatesSeller(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
-	p, key, err := b.svc.CreatePartner(b.ctx, keygate.PartnerCreate{Environment: keygate.Sandbox, Name: "Platform", AllowedDomains: []string{"platform.example"}})
-	require.NoError(t, err)
+	p, key := b.platform(t)
 
 	r := b.partnerRequest(t, "/accounts/validate", key, p.ID, sellerBody)
 	require.Equal(t, http.StatusNoContent, r.status, r.raw)
@@ -94,8 +102,7 @@ func TestPartnerCreatesSeller(t *testing.T) {
 func TestMagicAuthorize(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
-	p, key, err := b.svc.CreatePartner(b.ctx, keygate.PartnerCreate{Environment: keygate.Sandbox, Name: "Platform", AllowedDomains: []string{"platform.example"}})
-	require.NoError(t, err)
+	p, key := b.platform(t)
 	r := b.partnerRequest(t, "/accounts", key, p.ID, sellerBody)
 	require.Equal(t, http.StatusCreated, r.status, r.raw)
 	userKey, apiKey := r.data()["user_api_key"].(string), r.data()["api_key"].(string)
