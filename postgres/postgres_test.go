@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"io/fs"
+	"os"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/internal/sqlstore"
 	"github.com/keygate/keygate/postgres"
 	"github.com/keygate/keygate/storetest"
 )
@@ -86,4 +90,56 @@ func TestOpenUnreachable(t *testing.T) {
 	t.Parallel()
 	_, err := postgres.Open(context.Background(), "postgres://postgres@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
 	require.Error(t, err)
+}
+
+// TestOpenConcurrent starts many nodes on one new database at once: the
+// migration lock lets each migration run exactly once, and every node
+// starts.
+func TestOpenConcurrent(t *testing.T) {
+	t.Parallel()
+	u, _ := storetest.PostgresSchema(t)
+	const nodes = 6
+	var wg sync.WaitGroup
+	applied := make([][]string, nodes)
+	errs := make([]error, nodes)
+	for i := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db, err := postgres.Open(context.Background(), u)
+			if err == nil {
+				applied[i] = db.Applied
+				db.Close()
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	count := map[string]int{}
+	for i := range nodes {
+		require.NoError(t, errs[i], "node %d", i)
+		for _, v := range applied[i] {
+			count[v]++
+		}
+	}
+	files, err := fs.Glob(os.DirFS("migrations"), "*.up.sql")
+	require.NoError(t, err)
+	require.Len(t, count, len(files), "every migration applied")
+	for v, n := range count {
+		require.Equal(t, 1, n, "migration %s applied by %d nodes", v, n)
+	}
+}
+
+// TestOpenSchemaTooNew refuses to start a node whose binary is older than
+// the database's schema, naming the migration it needs.
+func TestOpenSchemaTooNew(t *testing.T) {
+	t.Parallel()
+	db := MustOpenDB(t)
+	_, err := db.Writer().Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES ('9999_from_the_future', '2030-01-01T00:00:00Z')`)
+	require.NoError(t, err)
+	_, err = postgres.Open(context.Background(), db.url)
+	var tooNew *sqlstore.SchemaTooNewError
+	require.ErrorAs(t, err, &tooNew)
+	require.Equal(t, "9999_from_the_future", tooNew.Needs)
+	require.ErrorContains(t, err, "run a keygate that has migration 9999_from_the_future")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/internal/sqlstore"
 	"github.com/keygate/keygate/sqlite"
 	"github.com/keygate/keygate/storetest"
 )
@@ -77,4 +78,19 @@ func TestOpen(t *testing.T) {
 		_, err := sqlite.Open(context.Background(), filepath.Join(file, sqlite.FileName))
 		require.Error(t, err)
 	})
+}
+
+// TestOpenSchemaTooNew refuses a database migrated by a newer keygate,
+// naming the migration this binary lacks.
+func TestOpenSchemaTooNew(t *testing.T) {
+	t.Parallel()
+	db := MustOpenDB(t)
+	_, err := db.Writer().Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES ('9999_from_the_future', '2030-01-01T00:00:00Z')`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	_, err = sqlite.Open(context.Background(), db.Path)
+	var tooNew *sqlstore.SchemaTooNewError
+	require.ErrorAs(t, err, &tooNew)
+	require.Equal(t, "9999_from_the_future", tooNew.Needs)
+	require.ErrorContains(t, err, "run a keygate that has migration 9999_from_the_future")
 }

@@ -30,6 +30,9 @@ func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS, dir, lock string) (app
 		return nil, err
 	}
 	sort.Strings(files)
+	if err := checkSchemaVersion(ctx, db, files, lock); err != nil {
+		return nil, err
+	}
 	for _, f := range files {
 		version := strings.TrimSuffix(path.Base(f), ".up.sql")
 		if !versionPattern.MatchString(version) {
@@ -46,6 +49,9 @@ func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS, dir, lock string) (app
 	return applied, nil
 }
 
+// createMigrations makes the table of applied migrations.
+const createMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`
+
 // migrateFile applies one migration unless it is recorded already, and
 // reports whether it applied it.
 func migrateFile(ctx context.Context, db *sql.DB, fsys fs.FS, file, version, lock string) (bool, error) {
@@ -59,8 +65,7 @@ func migrateFile(ctx context.Context, db *sql.DB, fsys fs.FS, file, version, loc
 			return false, fmt.Errorf("lock: %w", err)
 		}
 	}
-	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`
-	if _, err := tx.ExecContext(ctx, create); err != nil {
+	if _, err := tx.ExecContext(ctx, createMigrations); err != nil {
 		return false, err
 	}
 	var n int
@@ -82,4 +87,68 @@ func migrateFile(ctx context.Context, db *sql.DB, fsys fs.FS, file, version, loc
 		return false, err
 	}
 	return true, tx.Commit()
+}
+
+// SchemaTooNewError is the error of opening a database whose schema has a
+// migration this binary does not know: a newer keygate migrated it, and
+// this one could misread it.
+type SchemaTooNewError struct {
+	// Needs is the newest migration recorded in the database that this
+	// binary lacks.
+	Needs string
+	// Knows is the newest migration this binary has.
+	Knows string
+}
+
+// Error implements error.
+func (e *SchemaTooNewError) Error() string {
+	return fmt.Sprintf("the database's schema is newer than this keygate: it has migration %s, which this binary lacks (it knows up to %s); run a keygate that has migration %s", e.Needs, e.Knows, e.Needs)
+}
+
+// checkSchemaVersion refuses a database with a recorded migration that is
+// not among files. It runs under lock, so it does not race with a newer
+// node migrating at the same moment.
+func checkSchemaVersion(ctx context.Context, db *sql.DB, files []string, lock string) error {
+	known := map[string]bool{}
+	var newest string
+	for _, f := range files {
+		v := strings.TrimSuffix(path.Base(f), ".up.sql")
+		known[v] = true
+		newest = max(newest, v)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if lock != "" {
+		if _, err := tx.ExecContext(ctx, lock); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, createMigrations); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var needs string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return err
+		}
+		if !known[v] {
+			needs = max(needs, v)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if needs != "" {
+		return &SchemaTooNewError{Needs: needs, Knows: newest}
+	}
+	return tx.Commit()
 }
