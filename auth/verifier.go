@@ -50,6 +50,7 @@ type Verifier struct {
 	group    singleflight.Group
 	gen      atomic.Uint64 // bumped by every invalidation; see load
 	started  atomic.Bool
+	followed atomic.Int64 // see FollowedTo
 
 	legacyMu  sync.Mutex
 	legacyIDs map[string]string // entity ID → legacy cache key
@@ -99,8 +100,17 @@ func cmpOr(d, def time.Duration) time.Duration {
 	return d
 }
 
-// envs maps an environment to its credential spelling.
-var envs = map[keygate.Environment]credential.Env{keygate.Live: credential.EnvLive, keygate.Sandbox: credential.EnvSandbox}
+// credEnv returns the credential spelling of an environment: a comparison
+// with a constant, where a map lookup would hash the string.
+func credEnv(env keygate.Environment) credential.Env {
+	switch env {
+	case keygate.Live:
+		return credential.EnvLive
+	case keygate.Sandbox:
+		return credential.EnvSandbox
+	}
+	return credential.EnvNone
+}
 
 // Authenticate authenticates a request that arrived on the surface of env
 // with the Authorization header value header, and checks that its
@@ -120,7 +130,7 @@ func (v *Verifier) Authenticate(ctx context.Context, env keygate.Environment, he
 	now := v.nowNano()
 	// The hot path: a standard key whose record is cached. Its secret's hash
 	// decides; the alphabet and check digits only matter when it matches.
-	if id, secret, check, ok := credential.SplitAPIKey(token, envs[env]); ok {
+	if id, secret, check, ok := credential.SplitAPIKey(token, credEnv(env)); ok {
 		if rec, known := v.cache.get(id, now); known && rec != nil {
 			v.Metrics.hit.Inc()
 			hash := credential.HashSecret(secret)
@@ -147,7 +157,7 @@ func (v *Verifier) nowNano() int64 {
 // key: it checks the token's shape, alphabet and check digits before any
 // store read, then finds the credential in the cache or the store.
 func (v *Verifier) authenticateSlow(ctx context.Context, env keygate.Environment, token string, now int64, perm keygate.PermissionSet) (Principal, error) {
-	tok, err := credential.ParseIn(token, envs[env])
+	tok, err := credential.ParseIn(token, credEnv(env))
 	if err != nil {
 		if strings.ContainsAny(token, " \t\r\n") {
 			v.Metrics.result(resultMalformed)

@@ -140,3 +140,44 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestSplitAPIKey checks the hot path's split: the parts of a key of the
+// asked environment, nothing for the other environment, a partner key or a
+// wrong shape, and no allocation.
+func TestSplitAPIKey(t *testing.T) {
+	live := credential.NewAPIKey(credential.EnvLive, time.Now()).Token
+	sdbx := credential.NewAPIKey(credential.EnvSandbox, time.Now()).Token
+	tok, err := credential.Parse(live)
+	require.NoError(t, err)
+	id, secret, check, ok := credential.SplitAPIKey(live, credential.EnvLive)
+	require.True(t, ok)
+	require.Equal(t, tok.ID, id)
+	require.Equal(t, tok.Secret, secret)
+	require.Equal(t, live[len(live)-credential.CheckLen:], check)
+	_, _, _, ok = credential.SplitAPIKey(sdbx, credential.EnvSandbox)
+	require.True(t, ok)
+	for _, bad := range []struct {
+		token string
+		env   credential.Env
+	}{
+		{live, credential.EnvSandbox},
+		{sdbx, credential.EnvLive},
+		{live, credential.EnvNone},
+		{"pdl_tst_" + live[8:], credential.EnvLive},
+		{"pdl_live-apikey_" + live[16:], credential.EnvLive},
+		{"pdl_live_apikeyx" + live[16:], credential.EnvLive},
+		{"pdx_" + live[4:], credential.EnvLive},
+		{live[:len(live)-1], credential.EnvLive},
+		{live[:42] + "x" + live[43:], credential.EnvLive},
+		{credential.NewPartnerKey(credential.EnvLive, time.Now()).Token, credential.EnvLive},
+	} {
+		_, _, _, ok := credential.SplitAPIKey(bad.token, bad.env)
+		require.False(t, ok, "%q in env %d", bad.token, bad.env)
+	}
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, _, _, ok := credential.SplitAPIKey(live, credential.EnvLive); !ok {
+			t.Fatal("not split")
+		}
+	})
+	require.Zero(t, allocs)
+}

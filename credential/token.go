@@ -162,10 +162,11 @@ func parseClientToken(s string) (Token, error) {
 // its ID, secret and check, checking only its shape (prefix, lengths,
 // underscores), not its alphabet or check digits. It is the hot path's
 // first step: enough to find a cached credential, whose secret hash then
-// decides. Anything it does not accept must go through Parse.
+// decides. Anything it does not accept must go through Parse. It compares
+// against constants only: no concatenation, no lookup, no allocation.
 func SplitAPIKey(s string, env Env) (id, secret, check string, ok bool) {
 	const prefixLen = len("pdl_live_apikey_")
-	if len(s) != APIKeyLen || s[:4] != "pdl_" || s[4:9] != env.keyEnv()+"_" || s[9:prefixLen] != "apikey_" {
+	if len(s) != APIKeyLen || s[:4] != "pdl_" || s[8:prefixLen] != "_apikey_" || !isKeyEnv(s[4:8], env) {
 		return "", "", "", false
 	}
 	rest := s[prefixLen:]
@@ -173,6 +174,18 @@ func SplitAPIKey(s string, env Env) (id, secret, check string, ok bool) {
 		return "", "", "", false
 	}
 	return rest[:IDLen], rest[IDLen+1 : IDLen+1+SecretLen], rest[IDLen+1+SecretLen+1:], true
+}
+
+// isKeyEnv reports whether part (four bytes) is env's spelling in a key.
+// Each comparison is with a constant, which compiles to one 4-byte load.
+func isKeyEnv(part string, env Env) bool {
+	switch env {
+	case EnvLive:
+		return part == "live"
+	case EnvSandbox:
+		return part == "sdbx"
+	}
+	return false
 }
 
 // ValidCheck reports whether check is the check of body (every byte of a
