@@ -96,7 +96,21 @@ func (b *bundle) key(t testing.TB, ps ...keygate.Permission) (*keygate.APIKey, s
 	t.Helper()
 	k, token, err := b.svc.CreateAPIKey(b.ctx, app.AccountScope(b.acc.ID), b.acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: ps})
 	require.NoError(t, err)
+	b.caughtUp(t)
 	return k, token
+}
+
+// caughtUp waits until the verifier has followed the change feed to its
+// end, so that a change made before (a key's creation) can no longer
+// arrive and invalidate what a test is about to cache.
+func (b *bundle) caughtUp(t testing.TB) {
+	t.Helper()
+	var last int64
+	require.NoError(t, b.db.View(b.ctx, func(tx keygate.Tx) (err error) {
+		last, err = tx.LastChangeSeq(b.ctx)
+		return err
+	}))
+	require.Eventually(t, func() bool { return b.v.FollowedTo() >= last }, 10*time.Second, time.Millisecond)
 }
 
 func (b *bundle) auth(header string, perm keygate.Permission) (auth.Principal, error) {

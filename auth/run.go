@@ -28,6 +28,7 @@ func (v *Verifier) Run(ctx context.Context) error {
 		return fmt.Errorf("auth: read change feed: %w", err)
 	}
 	v.invalidateAll() // anything loaded before now predates seq
+	v.followed.Store(seq)
 	v.started.Store(true)
 	defer v.started.Store(false)
 	if v.systemClock {
@@ -58,6 +59,7 @@ func (v *Verifier) Run(ctx context.Context) error {
 		switch {
 		case err == nil:
 			seq, lastRead = next, time.Now()
+			v.followed.Store(seq)
 		case ctx.Err() == nil:
 			v.cfg.Logger.Error("read change feed", "err", err)
 			if time.Since(lastRead) > staleAfter {
@@ -66,6 +68,11 @@ func (v *Verifier) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// FollowedTo returns the sequence number of the last change of the feed
+// that Run has applied to the cache: every change up to it is in force
+// here.
+func (v *Verifier) FollowedTo() int64 { return v.followed.Load() }
 
 // follow invalidates every credential changed after seq and returns the
 // sequence number it got to.
