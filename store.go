@@ -69,8 +69,9 @@ type Tx interface {
 
 	// FindUserByID returns a user; CodeNotFound if there is none.
 	FindUserByID(ctx context.Context, id string) (*User, error)
-	// CountUsers returns how many users exist, in every environment.
-	CountUsers(ctx context.Context) (int, error)
+	// CountUsers returns how many users exist in env, or in every
+	// environment when env is "".
+	CountUsers(ctx context.Context, env Environment) (int, error)
 
 	// CreateSession inserts a dashboard session.
 	CreateSession(ctx context.Context, s *Session) error

@@ -75,16 +75,18 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 	return s.Store.Update(ctx, func(tx keygate.Tx) error { return tx.DeleteSession(ctx, hash[:]) })
 }
 
-// HasUsers reports whether any user exists; without one, the dashboard
-// offers the first-run setup.
-func (s *Service) HasUsers(ctx context.Context) (bool, error) {
+// HasUsers reports whether any user exists in env (in any environment when
+// env is ""); an environment without one offers the first-run set-up.
+func (s *Service) HasUsers(ctx context.Context, env keygate.Environment) (bool, error) {
 	var n int
-	err := s.Store.View(ctx, func(tx keygate.Tx) (err error) { n, err = tx.CountUsers(ctx); return err })
+	err := s.Store.View(ctx, func(tx keygate.Tx) (err error) { n, err = tx.CountUsers(ctx, env); return err })
 	return n > 0, err
 }
 
-// SetUp creates the first account and its first user, and signs the user
-// in, in one transaction that refuses (CodeConflict) once any user exists.
+// SetUp creates the first account and its first user of the account's
+// environment, and signs the user in, in one transaction that refuses
+// (CodeConflict) once that environment has a user. Each environment is set
+// up on its own.
 func (s *Service) SetUp(ctx context.Context, account keygate.AccountCreate, user keygate.UserCreate) (*keygate.Session, string, error) {
 	if err := account.Validate(); err != nil {
 		return nil, "", err
@@ -98,10 +100,10 @@ func (s *Service) SetUp(ctx context.Context, account keygate.AccountCreate, user
 	u := &keygate.User{ID: credential.NewID("usr", now), AccountID: a.ID, Environment: a.Environment, Email: email,
 		PasswordHash: credential.HashPassword(user.Password), CreatedAt: now, UpdatedAt: now}
 	err = s.Store.Update(ctx, func(tx keygate.Tx) error {
-		if n, err := tx.CountUsers(ctx); err != nil {
+		if n, err := tx.CountUsers(ctx, a.Environment); err != nil {
 			return err
 		} else if n > 0 {
-			return keygate.Errorf(keygate.CodeConflict, "keygate is set up already: sign in instead.")
+			return keygate.Errorf(keygate.CodeConflict, "The %s environment is set up already: sign in instead.", a.Environment)
 		}
 		if err := tx.CreateAccount(ctx, a); err != nil {
 			return err

@@ -29,7 +29,7 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 	f := keygate.APIKeyFilter{Page: keygate.Page{Limit: keygate.DefaultPageSize + 1, Desc: true, After: r.URL.Query().Get("after"), SkipCount: true}}
 	keys, _, err := s.svc.ListAPIKeys(r.Context(), scope(r), f)
 	if err != nil {
-		s.failErr(w, r, err)
+		s.serveError(w, r, err)
 		return
 	}
 	var next string
@@ -122,7 +122,8 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) {
 		form.ExpiresOn = d
 		day, err := time.Parse("2006-01-02", d)
 		if err != nil {
-			s.render(w, r, http.StatusBadRequest, "key_new.html", page{Title: "New API key", Data: form, Error: "Expires on must be a date."})
+			s.renderForm(w, r, "key_new.html", page{Title: "New API key", Data: form}, &keygate.Error{Code: keygate.CodeInvalidField,
+				Message: "Check the expiry date.", Fields: []keygate.FieldError{{Field: "expires_at", Message: "must be a date"}}})
 			return
 		}
 		// The end of the chosen day, capped at the latest expiry allowed.
@@ -134,7 +135,7 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	k, token, err := s.svc.CreateAPIKey(r.Context(), scope(r), sessionOf(r).AccountID, in)
 	if err != nil {
-		s.render(w, r, http.StatusBadRequest, "key_new.html", page{Title: "New API key", Data: form, Error: message(err)})
+		s.renderForm(w, r, "key_new.html", page{Title: "New API key", Data: form}, err)
 		return
 	}
 	s.render(w, r, http.StatusCreated, "key_created.html", page{Title: "API key created", Data: map[string]any{"Key": k, "Token": token}})
@@ -144,7 +145,7 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) keyOf(w http.ResponseWriter, r *http.Request) (*keygate.APIKey, bool) {
 	k, err := s.svc.GetAPIKey(r.Context(), scope(r), r.PathValue("id"))
 	if err != nil {
-		s.failErr(w, r, err)
+		s.serveError(w, r, err)
 		return nil, false
 	}
 	return k, true
@@ -176,7 +177,7 @@ func (s *Server) handleKeyEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := s.svc.UpdateAPIKey(r.Context(), scope(r), k.ID, u); err != nil {
 		form := keyForm{Name: name, Description: desc, Groups: permissionGroups(perms), Key: k}
-		s.render(w, r, http.StatusBadRequest, "key_edit.html", page{Title: "Edit " + k.Name, Data: form, Error: message(err)})
+		s.renderForm(w, r, "key_edit.html", page{Title: "Edit " + k.Name, Data: form}, err)
 		return
 	}
 	http.Redirect(w, r, "/authentication", http.StatusSeeOther)
@@ -202,7 +203,7 @@ func (s *Server) handleKeyRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.svc.RevokeAPIKey(r.Context(), scope(r), k.ID); err != nil {
-		s.failErr(w, r, err)
+		s.serveError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/authentication", http.StatusSeeOther)
@@ -210,7 +211,7 @@ func (s *Server) handleKeyRevoke(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleKeyReactivate(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.svc.ReactivateAPIKey(r.Context(), scope(r), r.PathValue("id")); err != nil {
-		s.failErr(w, r, err)
+		s.serveError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/authentication", http.StatusSeeOther)

@@ -11,7 +11,7 @@ import (
 func (s *Server) handleClientTokens(w http.ResponseWriter, r *http.Request) {
 	list, _, err := s.svc.ListClientTokens(r.Context(), scope(r), keygate.ClientTokenFilter{Page: keygate.Page{Limit: keygate.MaxPageSize, Desc: true, SkipCount: true}})
 	if err != nil {
-		s.failErr(w, r, err)
+		s.serveError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "client_tokens.html", page{Title: "Client-side tokens", Data: list})
@@ -25,7 +25,7 @@ func (s *Server) handleClientTokenCreate(w http.ResponseWriter, r *http.Request)
 	}
 	if _, err := s.svc.CreateClientToken(r.Context(), scope(r), sessionOf(r).AccountID, in); err != nil {
 		list, _, _ := s.svc.ListClientTokens(r.Context(), scope(r), keygate.ClientTokenFilter{Page: keygate.Page{Limit: keygate.MaxPageSize, Desc: true, SkipCount: true}})
-		s.render(w, r, http.StatusBadRequest, "client_tokens.html", page{Title: "Client-side tokens", Data: list, Error: message(err)})
+		s.renderForm(w, r, "client_tokens.html", page{Title: "Client-side tokens", Data: list}, err)
 		return
 	}
 	http.Redirect(w, r, "/authentication/client-tokens", http.StatusSeeOther)
@@ -35,11 +35,11 @@ func (s *Server) handleClientTokenCreate(w http.ResponseWriter, r *http.Request)
 // confirmation box is ticked.
 func (s *Server) handleClientTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("confirm") != "on" {
-		s.fail(w, r, http.StatusBadRequest, "Tick the box to confirm: revoking a client-side token can't be undone. Nothing was revoked.")
+		s.fail(w, r, keygate.CodeInvalidField, "Tick the box to confirm: revoking a client-side token can't be undone. Nothing was revoked.")
 		return
 	}
 	if _, err := s.svc.RevokeClientToken(r.Context(), scope(r), r.PathValue("id")); err != nil {
-		s.failErr(w, r, err)
+		s.serveError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/authentication/client-tokens", http.StatusSeeOther)

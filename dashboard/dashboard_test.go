@@ -249,7 +249,8 @@ func TestDestinationsAndEvents(t *testing.T) {
 	token := csrf(t, body)
 	resp, body := br.post("/notifications", url.Values{"csrf": {token}, "description": {"Ops"}, "type": {"url"}, "destination": {"ftp://nope"}, "events": {"api_key.revoked"}})
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	require.Contains(t, body, "destination: must be an http or https URL")
+	require.Regexp(t, `aria-invalid="true" aria-describedby="destination-error">\s*<p class="field-error" id="destination-error">Must be an http or https URL.</p>`, body,
+		"the message is next to its field")
 	resp, _ = br.post("/notifications", url.Values{"csrf": {token}, "description": {"Ops hooks"}, "type": {"url"},
 		"destination": {"https://hooks.example.com/k"}, "events": {"api_key.revoked", "api_key.expiring"}})
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)

@@ -52,12 +52,12 @@ func (s *Server) handleKeyPage(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now()
 	events, _, err := s.svc.ListEvents(r.Context(), scope(r), keygate.EventFilter{EntityID: k.ID, Page: keygate.Page{Desc: true, Limit: 20, SkipCount: true}})
 	if err != nil {
-		s.failErr(w, r, err)
+		s.serveError(w, r, err)
 		return
 	}
 	usage, err := s.svc.APIKeyUsage(r.Context(), scope(r), k.ID, now.Add(-chartHours*time.Hour))
 	if err != nil {
-		s.failErr(w, r, err)
+		s.serveError(w, r, err)
 		return
 	}
 	bars, peak, total := usageChart(usage, now)

@@ -36,21 +36,21 @@ func (s *Server) handleMagicLogin(w http.ResponseWriter, r *http.Request) {
 		target, ok = s.cfg.RetainSettingsURL, true
 	}
 	if !ok {
-		s.fail(w, r, http.StatusBadRequest, "This link asks for a page keygate does not know. Nobody was signed in.")
+		s.fail(w, r, keygate.CodeBadRequest, "This link asks for a page keygate does not know. Nobody was signed in.")
 		return
 	}
 	host := originHost(r)
 	if host == "" && !s.cfg.AllowMagicWithoutOrigin {
-		s.fail(w, r, http.StatusForbidden, "This link must be opened from your platform's site: your browser did not say where it came from. Nobody was signed in.")
+		s.fail(w, r, keygate.CodeForbidden, "This link must be opened from your platform's site: your browser did not say where it came from. Nobody was signed in.")
 		return
 	}
 	_, token, err := s.svc.RedeemMagicCode(r.Context(), s.cfg.Environment, q.Get("code"), host, !s.cfg.AllowMagicWithoutOrigin)
 	if err != nil {
-		status := http.StatusForbidden
 		if keygate.ErrorCode(err) == keygate.CodeInternal {
-			status = http.StatusInternalServerError
+			s.serveError(w, r, err)
+			return
 		}
-		s.fail(w, r, status, keygate.ErrorMessage(err)+" Nobody was signed in.")
+		s.fail(w, r, keygate.CodeForbidden, keygate.ErrorMessage(err)+" Nobody was signed in.")
 		return
 	}
 	s.setCookie(w, r, sessionCookie, token, keygate.SessionLifetime)
@@ -66,7 +66,7 @@ func (s *Server) handleMagicLogin(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleOnboardingForm(w http.ResponseWriter, r *http.Request) {
 	a, business, err := s.svc.AccountBusiness(r.Context(), scope(r), sessionOf(r).AccountID)
 	if err != nil {
-		s.failErr(w, r, err)
+		s.serveError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "onboarding.html", page{Title: "Your business", Data: map[string]any{"Account": a, "Business": business}})
@@ -81,8 +81,8 @@ func (s *Server) handleOnboarding(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := s.svc.SaveAccountBusiness(r.Context(), scope(r), sessionOf(r).AccountID, r.PostFormValue("name"), business); err != nil {
-		s.render(w, r, http.StatusBadRequest, "onboarding.html", page{Title: "Your business", Error: message(err),
-			Data: map[string]any{"Account": &keygate.Account{Name: r.PostFormValue("name")}, "Business": business}})
+		s.renderForm(w, r, "onboarding.html", page{Title: "Your business",
+			Data: map[string]any{"Account": &keygate.Account{Name: r.PostFormValue("name")}, "Business": business}}, err)
 		return
 	}
 	http.Redirect(w, r, "/onboarding?saved=1", http.StatusSeeOther)

@@ -29,7 +29,7 @@ func formEvents(r *http.Request) []keygate.EventType {
 func (s *Server) handleDestinations(w http.ResponseWriter, r *http.Request) {
 	list, _, err := s.svc.ListNotificationSettings(r.Context(), scope(r), keygate.NotificationSettingFilter{Page: keygate.Page{Limit: keygate.MaxPageSize, Desc: true, SkipCount: true}})
 	if err != nil {
-		s.failErr(w, r, err)
+		s.serveError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "destinations.html", page{Title: "Notifications", Data: list})
@@ -51,7 +51,7 @@ func (s *Server) handleDestinationCreate(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		form := destinationForm{Setting: &keygate.NotificationSetting{Description: in.Description, Type: in.Type, Destination: in.Destination},
 			Types: keygate.EventTypes, Subscribed: in.SubscribedEvents}
-		s.render(w, r, http.StatusBadRequest, "destination_new.html", page{Title: "New destination", Data: form, Error: message(err)})
+		s.renderForm(w, r, "destination_new.html", page{Title: "New destination", Data: form}, err)
 		return
 	}
 	http.Redirect(w, r, "/notifications/"+ns.ID, http.StatusSeeOther)
@@ -61,7 +61,7 @@ func (s *Server) handleDestinationCreate(w http.ResponseWriter, r *http.Request)
 func (s *Server) handleDestination(w http.ResponseWriter, r *http.Request) {
 	ns, err := s.svc.GetNotificationSetting(r.Context(), scope(r), r.PathValue("id"))
 	if err != nil {
-		s.failErr(w, r, err)
+		s.serveError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "destination.html", page{Title: ns.Description, Data: destinationForm{Setting: ns, Types: keygate.EventTypes, Subscribed: ns.SubscribedEvents}})
@@ -74,17 +74,17 @@ func (s *Server) handleDestinationEdit(w http.ResponseWriter, r *http.Request) {
 		Description: &desc, Destination: &dest, Active: &active, SubscribedEvents: &events})
 	if err != nil {
 		if keygate.ErrorCode(err) == keygate.CodeNotFound {
-			s.failErr(w, r, err)
+			s.serveError(w, r, err)
 			return
 		}
 		cur, gerr := s.svc.GetNotificationSetting(r.Context(), scope(r), r.PathValue("id"))
 		if gerr != nil {
-			s.failErr(w, r, gerr)
+			s.serveError(w, r, gerr)
 			return
 		}
 		cur.Description, cur.Destination, cur.Active = desc, dest, active
-		s.render(w, r, http.StatusBadRequest, "destination.html", page{Title: cur.Description, Error: message(err),
-			Data: destinationForm{Setting: cur, Types: keygate.EventTypes, Subscribed: events}})
+		s.renderForm(w, r, "destination.html", page{Title: cur.Description,
+			Data: destinationForm{Setting: cur, Types: keygate.EventTypes, Subscribed: events}}, err)
 		return
 	}
 	http.Redirect(w, r, "/notifications/"+ns.ID, http.StatusSeeOther)
@@ -93,7 +93,7 @@ func (s *Server) handleDestinationEdit(w http.ResponseWriter, r *http.Request) {
 // handleDestinationDelete deletes a destination.
 func (s *Server) handleDestinationDelete(w http.ResponseWriter, r *http.Request) {
 	if err := s.svc.DeleteNotificationSetting(r.Context(), scope(r), r.PathValue("id")); err != nil {
-		s.failErr(w, r, err)
+		s.serveError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
@@ -108,7 +108,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	events, _, err := s.svc.ListEvents(r.Context(), scope(r), f)
 	if err != nil {
-		s.failErr(w, r, err)
+		s.serveError(w, r, err)
 		return
 	}
 	var next string

@@ -8,6 +8,7 @@ import (
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/credential"
+	"github.com/keygate/keygate/wire"
 )
 
 // Cookie names.
@@ -30,7 +31,7 @@ func secure(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cache-Control", "no-store")
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, wire.WithRequestID(w, r))
 	})
 }
 
@@ -50,13 +51,17 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 		var sess *keygate.Session
 		if err == nil {
 			sess, err = s.svc.Session(r.Context(), c.Value)
+			if err != nil && keygate.ErrorCode(err) == keygate.CodeInternal {
+				s.serveError(w, r, err) // the store failed: not a reason to sign in again
+				return
+			}
 		}
 		if err != nil || sess.Environment != s.cfg.Environment {
 			http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameToken(r.PostFormValue("csrf"), sess.CSRFToken) {
-			s.fail(w, r, http.StatusForbidden, "This form has expired or did not come from keygate. Reload the page and try again.")
+			s.fail(w, r, keygate.CodeForbidden, "This form has expired or did not come from keygate. Reload the page and try again.")
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess)))

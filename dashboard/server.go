@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"embed"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/wire"
 )
 
 //go:embed templates/*.html
@@ -38,6 +40,10 @@ type Config struct {
 	// AllowMagicWithoutOrigin accepts magic links followed with neither an
 	// Origin nor a Referer header (off: such links are refused).
 	AllowMagicWithoutOrigin bool
+	// OtherDashboardURL is the base URL of the other environment's
+	// dashboard, where the header's sandbox/live switch goes; without it
+	// the switch is not shown.
+	OtherDashboardURL string
 }
 
 // Server is the dashboard of one environment.
@@ -111,7 +117,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /notifications/{id}/delete", auth(http.HandlerFunc(s.handleDestinationDelete)))
 	mux.Handle("GET /events", auth(http.HandlerFunc(s.handleEvents)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, http.StatusNotFound, "There is no such page.")
+		s.fail(w, r, keygate.CodeNotFound, "There is no such page.")
 	})
 	return mux
 }
@@ -125,7 +131,22 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2 Jan 2006 15:04 UTC")
 	},
 	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
-	"has":  func(list []keygate.EventType, t keygate.EventType) bool { return slices.Contains(list, t) },
+	// fieldError is the problem of a form's field, next to it, and invalid
+	// marks the field for assistive technology.
+	"fieldError": func(fields map[string]string, name string) template.HTML {
+		msg, ok := fields[name]
+		if !ok {
+			return ""
+		}
+		return template.HTML(`<p class="field-error" id="` + template.HTMLEscapeString(name) + `-error">` + template.HTMLEscapeString(msg) + `</p>`)
+	},
+	"invalid": func(fields map[string]string, name string) template.HTMLAttr {
+		if _, ok := fields[name]; !ok {
+			return ""
+		}
+		return template.HTMLAttr(`aria-invalid="true" aria-describedby="` + template.HTMLEscapeString(name) + `-error"`)
+	},
+	"has": func(list []keygate.EventType, t keygate.EventType) bool { return slices.Contains(list, t) },
 	"join": func(ps []keygate.Permission) string {
 		out := make([]string, len(ps))
 		for i, p := range ps {
@@ -154,15 +175,21 @@ func parsePages() map[string]*template.Template {
 type page struct {
 	Title       string
 	Environment keygate.Environment
+	OtherURL    string // the other environment's dashboard
 	Session     *keygate.Session
 	CSRF        string
 	Error       string
-	Data        any
+	// Fields are the form's field problems, by field name, shown next to
+	// each field.
+	Fields map[string]string
+	// Notice confirms the change just made.
+	Notice string
+	Data   any
 }
 
 // render writes a page with status.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
-	p.Environment = s.cfg.Environment
+	p.Environment, p.OtherURL = s.cfg.Environment, s.cfg.OtherDashboardURL
 	if p.Session == nil {
 		p.Session = sessionOf(r)
 	}
@@ -171,40 +198,17 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout.html", p); err != nil {
-		s.cfg.Logger.Error("render", "page", name, "err", err)
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		if name == "error.html" { // nothing left to render with
+			s.cfg.Logger.ErrorContext(r.Context(), "dashboard: render", "request_id", wire.RequestID(r), "page", name, "err", err)
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		s.serveError(w, r, fmt.Errorf("render %s: %w", name, err))
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
-}
-
-// fail renders the error page.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, message string) {
-	s.render(w, r, status, "error.html", page{Title: "Something went wrong", Error: message})
-}
-
-// failErr renders a use case's error: its safe message, and its status.
-func (s *Server) failErr(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusBadRequest
-	switch keygate.ErrorCode(err) {
-	case keygate.CodeNotFound:
-		status = http.StatusNotFound
-	case keygate.CodeInternal:
-		status = http.StatusInternalServerError
-		s.cfg.Logger.ErrorContext(r.Context(), "dashboard", "path", r.URL.Path, "err", err)
-	}
-	s.fail(w, r, status, message(err))
-}
-
-// message is an error's safe message with its field problems.
-func message(err error) string {
-	msg := keygate.ErrorMessage(err)
-	for _, f := range keygate.ErrorFields(err) {
-		msg += " " + strings.ReplaceAll(f.Field, "_", " ") + ": " + f.Message + "."
-	}
-	return msg
 }
 
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {

@@ -37,7 +37,7 @@ func (s *Server) validSetup(token string) bool {
 func (s *Server) handleSetupForm(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	if !s.validSetup(token) {
-		s.fail(w, r, http.StatusForbidden, "This set-up link is not valid: it was used already, or it expired. Restart keygate serve for a new one, or sign in.")
+		s.failSetup(w, r)
 		return
 	}
 	s.render(w, r, http.StatusOK, "setup.html", page{Title: "Set up keygate", CSRF: s.preSessionCSRF(w, r), Data: token})
@@ -45,15 +45,19 @@ func (s *Server) handleSetupForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) {
 	token := r.PostFormValue("token")
-	if !checkPreSessionCSRF(r) || !s.validSetup(token) {
-		s.fail(w, r, http.StatusForbidden, "This set-up link is not valid: it was used already, or it expired.")
+	if !checkPreSessionCSRF(r) {
+		s.fail(w, r, keygate.CodeForbidden, "This form has expired. Open the set-up link again.")
+		return
+	}
+	if !s.validSetup(token) {
+		s.failSetup(w, r)
 		return
 	}
 	_, sessionToken, err := s.svc.SetUp(r.Context(),
 		keygate.AccountCreate{Environment: s.cfg.Environment, Name: r.PostFormValue("account")},
 		keygate.UserCreate{Email: r.PostFormValue("email"), Password: r.PostFormValue("password")})
 	if err != nil {
-		s.render(w, r, http.StatusBadRequest, "setup.html", page{Title: "Set up keygate", CSRF: s.preSessionCSRF(w, r), Data: token, Error: message(err)})
+		s.renderForm(w, r, "setup.html", page{Title: "Set up keygate", CSRF: s.preSessionCSRF(w, r), Data: token}, err)
 		return
 	}
 	s.setupMu.Lock()
@@ -61,6 +65,24 @@ func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) {
 	s.setupMu.Unlock()
 	s.setCookie(w, r, sessionCookie, sessionToken, keygate.SessionLifetime)
 	http.Redirect(w, r, "/authentication", http.StatusSeeOther)
+}
+
+// failSetup explains a set-up link that does not work, with the advice that
+// is true of this environment: sign in if it has a user, else restart
+// keygate serve, which prints a new link for each environment without one.
+func (s *Server) failSetup(w http.ResponseWriter, r *http.Request) {
+	has, err := s.svc.HasUsers(r.Context(), s.cfg.Environment)
+	switch {
+	case err != nil:
+		s.serveError(w, r, err)
+	case has:
+		s.render(w, r, http.StatusForbidden, "error.html", page{Title: "Already set up", Data: errorLinks{SignIn: true},
+			Error: "The " + string(s.cfg.Environment) + " environment is set up already, so its set-up link no longer works. Sign in instead."})
+	default:
+		s.render(w, r, http.StatusForbidden, "error.html", page{Title: "This set-up link has expired", Data: errorLinks{},
+			Error: "This set-up link is not valid: it was used already, or it is more than " + SetupLifetime.String() +
+				" old. Restart keygate serve: it prints a new link for each environment that has no user yet."})
+	}
 }
 
 func (s *Server) handleSignInForm(w http.ResponseWriter, r *http.Request) {

@@ -15,14 +15,18 @@ import (
 // once deleted, and the token itself never stored.
 func testSessions(t *testing.T, h Harness) {
 	b := setup(t, h)
-	var n int
-	require.NoError(t, b.store.View(b.ctx, func(tx keygate.Tx) (err error) { n, err = tx.CountUsers(b.ctx); return err }))
-	require.Zero(t, n)
+	count := func(env keygate.Environment) int {
+		var n int
+		require.NoError(t, b.store.View(b.ctx, func(tx keygate.Tx) (err error) { n, err = tx.CountUsers(b.ctx, env); return err }))
+		return n
+	}
+	require.Zero(t, count(""))
 	a := b.mustAccount(t, keygate.Live)
 	u, err := b.svc.CreateUser(b.ctx, keygate.UserCreate{AccountID: a.ID, Email: "ada@example.com", Password: "a long password"})
 	require.NoError(t, err)
-	require.NoError(t, b.store.View(b.ctx, func(tx keygate.Tx) (err error) { n, err = tx.CountUsers(b.ctx); return err }))
-	require.Equal(t, 1, n)
+	require.Equal(t, 1, count(""))
+	require.Equal(t, 1, count(keygate.Live))
+	require.Zero(t, count(keygate.Sandbox), "users are counted per environment")
 
 	token := "session-token-that-must-not-be-stored-0123456789"
 	hash := sha256.Sum256([]byte(token))

@@ -35,6 +35,9 @@ type surface struct {
 	name    string
 	addr    string
 	handler func(l net.Listener) http.Handler
+	// bound, if set, receives the listener's address before any handler is
+	// made, so that one surface can link to another.
+	bound *string
 }
 
 // runServe opens the store and serves every surface until ctx ends (SIGINT
@@ -96,21 +99,33 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return api.NewServer(cfg, svc, verifier, apiMetrics)
 		}
 	}
-	hasUsers, err := svc.HasUsers(ctx)
-	if err != nil {
-		return err
+	// Each dashboard links to the other environment's (the header's
+	// sandbox/live switch), at its public URL or else its bound address.
+	dashboardURLs := map[keygate.Environment]*string{keygate.Live: &c.cfg.LiveDashboardURL, keygate.Sandbox: &c.cfg.SandboxDashboardURL}
+	dashboardAddrs := map[keygate.Environment]*string{keygate.Live: new(string), keygate.Sandbox: new(string)}
+	dashboardURL := func(env keygate.Environment) string {
+		if u := *dashboardURLs[env]; u != "" {
+			return strings.TrimSuffix(u, "/")
+		}
+		return "http://" + *dashboardAddrs[env]
 	}
-	dashboardSurface := func(env keygate.Environment, publicURL string) func(net.Listener) http.Handler {
+	dashboardSurface := func(env keygate.Environment) func(net.Listener) http.Handler {
 		return func(l net.Listener) http.Handler {
-			if publicURL == "" {
-				publicURL = "http://" + l.Addr().String()
+			publicURL := dashboardURL(env)
+			other := keygate.Live
+			if env == keygate.Live {
+				other = keygate.Sandbox
 			}
 			d := dashboard.NewServer(dashboard.Config{
 				Environment: env, Secure: strings.HasPrefix(publicURL, "https://"), Logger: logger,
 				PayoutSettingsURL: c.cfg.PayoutSettingsURL, RetainSettingsURL: c.cfg.RetainSettingsURL,
 				AllowMagicWithoutOrigin: c.cfg.MagicAllowNoReferer == "true",
+				OtherDashboardURL:       dashboardURL(other),
 			}, svc)
-			if !hasUsers {
+			// Printed at every start while this environment has no user.
+			if hasUsers, err := svc.HasUsers(ctx, env); err != nil {
+				logger.Error("count users", "environment", env, "err", err)
+			} else if !hasUsers {
 				fmt.Fprintf(e.stderr, "keygate: no user yet: set up the %s environment at %s/setup?token=%s (valid %v, once)\n",
 					env, strings.TrimSuffix(publicURL, "/"), d.NewSetupToken(), dashboard.SetupLifetime)
 			}
@@ -118,16 +133,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	surfaces := []surface{
-		{"live API", c.cfg.LiveAPIAddr, apiSurface(keygate.Live, c.cfg.LiveAPIURL)},
-		{"sandbox API", c.cfg.SandboxAPIAddr, apiSurface(keygate.Sandbox, c.cfg.SandboxAPIURL)},
-		{"live dashboard", c.cfg.LiveDashboardAddr, dashboardSurface(keygate.Live, c.cfg.LiveDashboardURL)},
-		{"sandbox dashboard", c.cfg.SandboxDashboardAddr, dashboardSurface(keygate.Sandbox, c.cfg.SandboxDashboardURL)},
-		{"metrics", c.cfg.MetricsAddr, func(net.Listener) http.Handler { return metricsHandler(registry) }},
+		{"live API", c.cfg.LiveAPIAddr, apiSurface(keygate.Live, c.cfg.LiveAPIURL), nil},
+		{"sandbox API", c.cfg.SandboxAPIAddr, apiSurface(keygate.Sandbox, c.cfg.SandboxAPIURL), nil},
+		{"live dashboard", c.cfg.LiveDashboardAddr, dashboardSurface(keygate.Live), dashboardAddrs[keygate.Live]},
+		{"sandbox dashboard", c.cfg.SandboxDashboardAddr, dashboardSurface(keygate.Sandbox), dashboardAddrs[keygate.Sandbox]},
+		{"metrics", c.cfg.MetricsAddr, func(net.Listener) http.Handler { return metricsHandler(registry) }, nil},
 	}
 	if c.cfg.VerifyAddr != "" {
 		surfaces = append(surfaces, surface{"verify endpoint", c.cfg.VerifyAddr, func(net.Listener) http.Handler {
 			return gateway.VerifyHandler(verifier, c.cfg.DocsURL)
-		}})
+		}, nil})
 	}
 	background := []func(context.Context){
 		dispatcher.Run,
@@ -180,6 +195,9 @@ func serveAll(ctx context.Context, logger *slog.Logger, e *env, surfaces []surfa
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 		listeners = append(listeners, l)
+		if s.bound != nil {
+			*s.bound = l.Addr().String()
+		}
 	}
 
 	ctx, cancel := context.WithCancel(ctx)

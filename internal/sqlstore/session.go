@@ -36,9 +36,9 @@ func (tx *Tx) DeleteExpiredSessions(ctx context.Context, now time.Time) error {
 }
 
 // CountUsers implements keygate.Tx.
-func (tx *Tx) CountUsers(ctx context.Context) (int, error) {
+func (tx *Tx) CountUsers(ctx context.Context, env keygate.Environment) (int, error) {
 	var n int
-	if err := tx.tx.QueryRowContext(ctx, tx.query("CountUsers")).Scan(&n); err != nil {
+	if err := tx.tx.QueryRowContext(ctx, tx.query("CountUsers"), string(env)).Scan(&n); err != nil {
 		return 0, tx.translate("CountUsers", err)
 	}
 	return n, nil

@@ -14,7 +14,7 @@ DELETE FROM sessions WHERE token_hash = ?1;
 DELETE FROM sessions WHERE expires_at <= ?1;
 
 -- name: CountUsers
-SELECT count(*) FROM users;
+SELECT count(*) FROM users WHERE ?1 = '' OR environment = ?1;
 
 -- name: FindUserByID
 SELECT id, account_id, environment, email, password_hash, created_at, updated_at FROM users WHERE id = ?1;
