@@ -33,6 +33,9 @@ type Service struct {
 	Wake func()
 	// Sealer encrypts the secrets of notification destinations at rest.
 	Sealer *credential.Sealer
+	// AddressPolicy says which webhook destinations may be saved; nil allows
+	// public addresses only.
+	AddressPolicy *keygate.AddressPolicy
 	// MagicLifetime is how long a magic-session code lasts; default
 	// DefaultMagicLifetime.
 	MagicLifetime time.Duration

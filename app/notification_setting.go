@@ -22,6 +22,9 @@ func (s *Service) CreateNotificationSetting(ctx context.Context, sc Scope, accou
 	if err != nil {
 		return nil, err
 	}
+	if err := s.AddressPolicy.CheckDestination(ns); err != nil {
+		return nil, err
+	}
 	err = s.Store.Update(ctx, func(tx keygate.Tx) error {
 		a, err := findAccount(ctx, tx, sc, accountID)
 		if err != nil {
@@ -83,6 +86,11 @@ func (s *Service) UpdateNotificationSetting(ctx context.Context, sc Scope, id st
 		}
 		if err := ns.Apply(now, u); err != nil {
 			return err
+		}
+		if u.Destination != nil { // a destination saved under an older policy may still be edited
+			if err := s.AddressPolicy.CheckDestination(ns); err != nil {
+				return err
+			}
 		}
 		return tx.UpdateNotificationSetting(ctx, ns)
 	})

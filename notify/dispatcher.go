@@ -29,7 +29,11 @@ type Config struct {
 	// Batch is how many notifications one claim takes, and Workers how many
 	// are delivered at once; defaults 32 and 8.
 	Batch, Workers int
-	// HTTPClient sends webhooks; default a client with no redirects.
+	// AddressPolicy says which addresses webhooks may connect to; nil
+	// allows public addresses only. It is checked after DNS resolution.
+	AddressPolicy *keygate.AddressPolicy
+	// HTTPClient sends webhooks; default NewWebhookClient(AddressPolicy).
+	// Tests inject faults with it; anything else should keep the default.
 	HTTPClient *http.Client
 	// Mailer sends e-mail; without one, e-mail deliveries fail (and retry).
 	Mailer *Mailer
@@ -58,7 +62,7 @@ func NewDispatcher(cfg Config) *Dispatcher {
 		cfg.Workers = 8
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		cfg.HTTPClient = NewWebhookClient(cfg.AddressPolicy)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -80,8 +80,17 @@ type bundle struct {
 	smtp *testsmtp.Server
 }
 
-// setup runs a dispatcher with fast retries (3 in sandbox, from 50 ms).
+// setup runs a dispatcher with fast retries (3 in sandbox, from 50 ms),
+// allowed to deliver to loopback, where the test receivers are.
 func setup(t *testing.T) *bundle {
+	loopback, err := keygate.ParseAddressPolicy("127.0.0.0/8,::1")
+	require.NoError(t, err)
+	return setupWith(t, loopback, loopback)
+}
+
+// setupWith is setup with the address policies of saving (app) and of
+// connecting (the dispatcher).
+func setupWith(t *testing.T, save, dial *keygate.AddressPolicy) *bundle {
 	ctx, cancel := context.WithCancel(context.Background())
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
 	require.NoError(t, err)
@@ -94,8 +103,9 @@ func setup(t *testing.T) *bundle {
 	d := notify.NewDispatcher(notify.Config{
 		Store: db, Sealer: sealer, Mailer: mailer, PollInterval: 20 * time.Millisecond, Timeout: 2 * time.Second,
 		Schedules: map[keygate.Environment]keygate.RetrySchedule{keygate.Live: fast, keygate.Sandbox: fast},
+		AddressPolicy: dial,
 	})
-	svc := &app.Service{Store: db, Now: time.Now, Sealer: sealer, Wake: d.Wake}
+	svc := &app.Service{Store: db, Now: time.Now, Sealer: sealer, Wake: d.Wake, AddressPolicy: save}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

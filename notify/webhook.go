@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/keygate/keygate"
 )
 
 // maxLoggedBody is how much of a receiver's answer is kept in the log.
@@ -25,6 +27,9 @@ func (d *Dispatcher) postWebhook(ctx context.Context, url, secret string, payloa
 	req.Header.Set("User-Agent", UserAgent)
 	req.Header.Set(SignatureHeader, Sign(secret, d.cfg.Now(), payload))
 	resp, err := d.cfg.HTTPClient.Do(req)
+	if dialRefused(err) {
+		return result{body: keygate.ErrAddressNotAllowed.Error()}
+	}
 	if err != nil {
 		return result{body: "no answer: " + strings.TrimPrefix(err.Error(), "Post \""+url+"\": ")}
 	}

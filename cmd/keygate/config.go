@@ -81,6 +81,9 @@ type Config struct {
 	PayoutSettingsURL   string
 	RetainSettingsURL   string
 	MagicAllowNoReferer string
+	// WebhookAllowPrivate opens webhook delivery to non-public addresses:
+	// comma-separated CIDRs, or "all" (tests, closed networks).
+	WebhookAllowPrivate string
 
 	// Parsed by Validate.
 	rateLimit                int
@@ -94,6 +97,7 @@ type Config struct {
 	routes                   *gateway.RouteMap
 	upstreamTimeout          time.Duration
 	logLevel                 slog.Level
+	addressPolicy            *keygate.AddressPolicy
 }
 
 // DefaultConfig returns the configuration with nothing set: SQLite under
@@ -170,6 +174,7 @@ func (c *Config) serveSettings() []setting {
 		{&c.PayoutSettingsURL, "KEYGATE_PAYOUT_SETTINGS_URL", "payout-settings-url", "where magic links with redirect=payout_settings lead"},
 		{&c.RetainSettingsURL, "KEYGATE_RETAIN_SETTINGS_URL", "retain-settings-url", "where magic links with redirect=retain_settings lead"},
 		{&c.MagicAllowNoReferer, "KEYGATE_MAGIC_ALLOW_NO_REFERER", "magic-allow-no-referer", "accept magic links followed without an Origin or Referer header (true or false)"},
+		{&c.WebhookAllowPrivate, "KEYGATE_WEBHOOK_ALLOW_PRIVATE", "webhook-allow-private", "non-public addresses webhooks may reach: comma-separated CIDRs, or all (default: public addresses only)"},
 	}
 }
 
@@ -259,6 +264,11 @@ func (c *Config) validateServe() []error {
 		}
 	}
 	errs = append(errs, c.validateGateway()...)
+	if p, err := keygate.ParseAddressPolicy(c.WebhookAllowPrivate); err != nil {
+		errs = append(errs, fmt.Errorf("KEYGATE_WEBHOOK_ALLOW_PRIVATE: %v", err))
+	} else {
+		c.addressPolicy = p
+	}
 	if c.MagicAllowNoReferer != "" && c.MagicAllowNoReferer != "true" && c.MagicAllowNoReferer != "false" {
 		errs = append(errs, fmt.Errorf("KEYGATE_MAGIC_ALLOW_NO_REFERER: %q is not true or false", c.MagicAllowNoReferer))
 	}

@@ -121,6 +121,7 @@ func TestDeliveryAcrossKill(t *testing.T) {
 			}
 			env["KEYGATE_DELIVERY_LEASE"] = "2s"
 			env["KEYGATE_RETRY_BASE"] = "100ms"
+			env["KEYGATE_WEBHOOK_ALLOW_PRIVATE"] = "127.0.0.0/8" // the receiver is on loopback
 			rc := newHookReceiver(t)
 			rc.hold, rc.inHold = make(chan struct{}), make(chan struct{}, 1)
 
@@ -187,6 +188,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 	env["KEYGATE_SMTP_URL"] = "smtp://" + mail.Addr
 	env["KEYGATE_SMTP_FROM"] = "keygate@example.com"
 	env["KEYGATE_EXPIRY_SCAN_INTERVAL"] = "200ms"
+	env["KEYGATE_WEBHOOK_ALLOW_PRIVATE"] = "127.0.0.0/8" // the receiver is on loopback
 	_, urls := startServe(t, env)
 	c := &cli{t: t, env: env}
 	acc := strings.TrimSpace(c.must("accounts", "create", "--environment", "sandbox", "--name", "Acme"))

@@ -67,7 +67,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	verifier := auth.New(auth.Config{Store: store, Logger: logger, DocsURL: c.cfg.DocsURL})
 	dispatcher := notify.NewDispatcher(notify.Config{
-		Store: store, Sealer: sealer, Mailer: c.cfg.mailer, Lease: c.cfg.lease, Logger: logger,
+		Store: store, Sealer: sealer, Mailer: c.cfg.mailer, Lease: c.cfg.lease, Logger: logger, AddressPolicy: c.cfg.addressPolicy,
 		Schedules: map[keygate.Environment]keygate.RetrySchedule{
 			keygate.Live:    schedule(keygate.LiveRetries, c.cfg.retryBase, c.cfg.liveRetries),
 			keygate.Sandbox: schedule(keygate.SandboxRetries, c.cfg.retryBase, c.cfg.sdbxRetries),
@@ -75,6 +75,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	})
 	svc := app.New(store)
 	svc.Changed, svc.Wake, svc.Sealer = verifier.Invalidate, dispatcher.Wake, sealer
+	svc.AddressPolicy = c.cfg.addressPolicy
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registry.MustRegister(verifier.Metrics.Collectors()...)
