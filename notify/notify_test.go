@@ -102,7 +102,7 @@ func setupWith(t *testing.T, save, dial *keygate.AddressPolicy) *bundle {
 	fast := keygate.RetrySchedule{Retries: 3, Base: 50 * time.Millisecond, Factor: 2}
 	d := notify.NewDispatcher(notify.Config{
 		Store: db, Sealer: sealer, Mailer: mailer, PollInterval: 20 * time.Millisecond, Timeout: 2 * time.Second,
-		Schedules: map[keygate.Environment]keygate.RetrySchedule{keygate.Live: fast, keygate.Sandbox: fast},
+		Schedules:     map[keygate.Environment]keygate.RetrySchedule{keygate.Live: fast, keygate.Sandbox: fast},
 		AddressPolicy: dial,
 	})
 	svc := &app.Service{Store: db, Now: time.Now, Sealer: sealer, Wake: d.Wake, AddressPolicy: save}
