@@ -17,6 +17,8 @@ var EventTypes = []EventTypeInfo{
 	{EventAPIKeyRevoked, "Occurs when an API key is revoked, by a user or by keygate after a high-risk exposure.", "API key", []int{1}},
 	{EventAPIKeyExpiring, "Occurs 7 days before an API key expires.", "API key", []int{1}},
 	{EventAPIKeyExpired, "Occurs when an API key expires: its status changes to expired and it no longer authenticates.", "API key", []int{1}},
+	{EventRotationCreated, "Occurs when an API key rotation is created: a new secret was issued for a rotatable key.", "API key", []int{1}},
+	{EventRotationUpdated, "Occurs when an API key rotation is updated: it completed when its new secret was first used, was canceled by a newer rotation, or a newer rotation ended its grace period.", "API key", []int{1}},
 	{EventClientCreated, "Occurs when a client-side token is created.", "Client-side token", []int{1}},
 	{EventClientUpdated, "Occurs when a client-side token is updated with a status of revoked.", "Client-side token", []int{1}},
 	{EventClientRevoked, "Occurs when a client-side token is revoked.", "Client-side token", []int{1}},

@@ -106,6 +106,24 @@ type Tx interface {
 	// first; hours without requests are absent.
 	FindAPIKeyUsage(ctx context.Context, id string, since time.Time) ([]Usage, error)
 
+	// CreateAPIKeyRotation inserts a rotation; CodeConflict if its key
+	// already has a pending one. Like every rotation write it adds the key
+	// to the change feed, so that every node reloads the key's secrets.
+	CreateAPIKeyRotation(ctx context.Context, r *APIKeyRotation) error
+	// UpdateAPIKeyRotation writes a rotation's status, expiry and update
+	// time; CodeNotFound if it does not exist.
+	UpdateAPIKeyRotation(ctx context.Context, r *APIKeyRotation) error
+	// FindAPIKeyRotationByID returns a rotation of any key; CodeNotFound if
+	// there is none. Callers must check its APIKeyID.
+	FindAPIKeyRotationByID(ctx context.Context, id string) (*APIKeyRotation, error)
+	// FindAPIKeyRotations returns a page of a key's rotations and the total
+	// of the filter.
+	FindAPIKeyRotations(ctx context.Context, f APIKeyRotationFilter) ([]*APIKeyRotation, int, error)
+	// FindLiveAPIKeyRotations returns the rotations of a key that still
+	// decide a secret at now: the pending one and the completed one whose
+	// grace runs past now, oldest first (at most one of each).
+	FindLiveAPIKeyRotations(ctx context.Context, apiKeyID string, now time.Time) ([]*APIKeyRotation, error)
+
 	// FindAPIKeysExpiryDue returns, locked, up to limit active keys whose
 	// api_key.expiring notice is due (expiry before noticeBefore and not
 	// noticed yet) or whose expiry has come (before now), soonest first.

@@ -77,7 +77,7 @@ func dump(tb testing.TB, s keygate.Store) []byte {
 func TestOpen(t *testing.T) {
 	t.Parallel()
 	db := MustOpenDB(t)
-	require.Equal(t, []string{"0001_init", "0002_changes", "0003_notifications", "0004_sessions", "0005_usage", "0006_client_tokens", "0007_partners", "0008_magic"}, db.Applied)
+	require.Equal(t, []string{"0001_init", "0002_changes", "0003_notifications", "0004_sessions", "0005_usage", "0006_client_tokens", "0007_partners", "0008_magic", "0010_rotations"}, db.Applied)
 
 	// A second node starting on the same database applies nothing.
 	again, err := postgres.Open(context.Background(), db.url)

@@ -55,7 +55,7 @@ func TestOpen(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "nested", "dir", sqlite.FileName)
 		db, err := sqlite.Open(context.Background(), path)
 		require.NoError(t, err)
-		require.Equal(t, []string{"0001_init", "0002_changes", "0003_notifications", "0004_sessions", "0005_usage", "0006_client_tokens", "0007_partners", "0008_magic"}, db.Applied)
+		require.Equal(t, []string{"0001_init", "0002_changes", "0003_notifications", "0004_sessions", "0005_usage", "0006_client_tokens", "0007_partners", "0008_magic", "0010_rotations"}, db.Applied)
 		require.NoError(t, db.Close())
 
 		db, err = sqlite.Open(context.Background(), path)

@@ -58,6 +58,12 @@ func Run(t *testing.T, h Harness) {
 		"Sessions":             testSessions,
 		"Usage":                testUsage,
 		"ClientTokens":         testClientTokens,
+		"RotationCreate":       testRotationCreate,
+		"RotationComplete":     testRotationComplete,
+		"RotationSupersede":    testRotationSupersede,
+		"RotationRefused":      testRotationRefused,
+		"RotationExpiry":       testRotationExpiry,
+		"RotationList":         testRotationList,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -28,6 +28,8 @@ var RequiredQueries = []string{
 	"CreateClientToken", "UpdateClientToken", "FindClientTokenByID", "FindClientTokenByToken", "FindClientTokens", "CountClientTokens",
 	"CreatePartner", "FindPartnerByID", "FindPartnerByKeyID", "LinkUserAPIKey", "FindUserOfAPIKey",
 	"CreateMagicCode", "RedeemMagicCode", "UpdateAccountBusiness", "FindAccountBusiness",
+	"CreateAPIKeyRotation", "UpdateAPIKeyRotation", "FindAPIKeyRotationByID", "FindAPIKeyRotations",
+	"CountAPIKeyRotations", "FindLiveAPIKeyRotations",
 }
 
 // LoadQueries reads every *.sql file under dir of fsys and returns its named

@@ -1,0 +1,20 @@
+-- Rotations of API keys (Paddle's api_key_rotation). Only the SHA-256 of
+-- each secret is kept: the full new key exists only in the response that
+-- created the rotation.
+CREATE TABLE api_key_rotations (
+    id                   TEXT PRIMARY KEY,
+    api_key_id           TEXT NOT NULL REFERENCES api_keys (id),
+    account_id           TEXT NOT NULL REFERENCES accounts (id),
+    environment          TEXT NOT NULL CHECK (environment IN ('live', 'sandbox')),
+    new_hash             BLOB NOT NULL,   -- SHA-256 of the new secret
+    old_hash             BLOB NOT NULL,   -- SHA-256 of the secret it replaces
+    grace_period_seconds INTEGER NOT NULL CHECK (grace_period_seconds BETWEEN 0 AND 86400),
+    new_key_expires_at   DATETIME,
+    status               TEXT NOT NULL CHECK (status IN ('pending', 'completed', 'canceled')),
+    expires_at           DATETIME,        -- when the old secret stops; set on completion
+    created_at           DATETIME NOT NULL,
+    updated_at           DATETIME NOT NULL
+);
+CREATE INDEX api_key_rotations_key ON api_key_rotations (api_key_id, id);
+-- At most one pending rotation per key: a new one cancels the last.
+CREATE UNIQUE INDEX api_key_rotations_pending ON api_key_rotations (api_key_id) WHERE status = 'pending';
