@@ -67,6 +67,10 @@ type APIKey struct {
 	// reactivation.
 	Legacy     bool
 	SecretHash []byte // SHA-256 of the secret (of the whole key for legacy keys)
+	// KeyPrefix is the marker its key starts with, the deployment's
+	// (KEYGATE_KEY_PREFIX); "" means credential.DefaultKeyPrefix. It is the
+	// database's, not stored per key: the store fills it in.
+	KeyPrefix string
 	ExposedAt  *time.Time
 	ExpiresAt  *time.Time
 	LastUsedAt *time.Time

@@ -43,6 +43,8 @@ type APIKeyRotation struct {
 	ExpiresAt *time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// KeyPrefix is its key's (see APIKey.KeyPrefix); the store fills it in.
+	KeyPrefix string
 }
 
 // APIKeyRotationCreate is what rotating a key takes.

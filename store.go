@@ -16,6 +16,12 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
+	// KeyPrefix records want as the prefix of the database's standard API
+	// keys unless one is recorded already (a database is created with its
+	// prefix, and a database that held keys before the setting existed has
+	// "pdl"), and returns the recorded prefix. API keys read afterwards
+	// carry it in KeyPrefix; before, they carry "" (the default).
+	KeyPrefix(ctx context.Context, want string) (string, error)
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the database.

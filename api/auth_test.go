@@ -54,7 +54,7 @@ func TestAuthentication(t *testing.T) {
 		{"NotBearer", "Basic dXNlcjpwYXNz", true, nil, 403, "authentication_malformed", malformed},
 		{"NoScheme", liveToken, true, nil, 403, "authentication_malformed", malformed},
 		{"TwoTokens", "Bearer " + liveToken + " " + liveToken, true, nil, 403, "authentication_malformed", malformed},
-		{"Unknown", "Bearer " + credential.NewAPIKey(credential.EnvLive, time.Now()).Token, true, nil, 403, "invalid_token", invalid},
+		{"Unknown", "Bearer " + credential.NewAPIKey("", credential.EnvLive, time.Now()).Token, true, nil, 403, "invalid_token", invalid},
 		{"WrongCheck", "Bearer " + wrongCheck, true, nil, 403, "invalid_token", invalid},
 		{"WrongSecret", "Bearer " + wrongSecret, true, nil, 403, "invalid_token", invalid},
 		{"SandboxKeyOnLive", "Bearer " + sdbxToken, true, nil, 403, "invalid_token", invalid},

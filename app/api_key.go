@@ -41,11 +41,11 @@ func (s *Service) createKeyTx(ctx context.Context, tx keygate.Tx, a *keygate.Acc
 		exp := now.Add(keygate.DefaultKeyLifetime)
 		in.ExpiresAt = &exp
 	}
-	nk := credential.NewAPIKey(credential.EnvFromName(string(a.Environment)), now)
+	nk := credential.NewAPIKey(s.KeyPrefix, credential.EnvFromName(string(a.Environment)), now)
 	k := &keygate.APIKey{
 		ID: nk.EntityID, AccountID: a.ID, Environment: a.Environment, Name: in.Name, Description: in.Description,
 		Status: keygate.APIKeyActive, Permissions: in.Permissions, Rotatable: in.Rotatable, SecretHash: nk.Hash[:],
-		ExpiresAt: in.ExpiresAt, CreatedAt: now, UpdatedAt: now,
+		ExpiresAt: in.ExpiresAt, CreatedAt: now, UpdatedAt: now, KeyPrefix: s.KeyPrefix,
 	}
 	if err := tx.CreateAPIKey(ctx, k); err != nil {
 		return nil, "", err

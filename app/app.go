@@ -36,6 +36,9 @@ type Service struct {
 	// AddressPolicy says which webhook destinations may be saved; nil allows
 	// public addresses only.
 	AddressPolicy *keygate.AddressPolicy
+	// KeyPrefix starts the standard API keys it issues; "" means
+	// credential.DefaultKeyPrefix. It must be the store's (Store.KeyPrefix).
+	KeyPrefix string
 	// MagicLifetime is how long a magic-session code lasts; default
 	// DefaultMagicLifetime.
 	MagicLifetime time.Duration

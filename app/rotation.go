@@ -69,11 +69,12 @@ func supersedeRotations(ctx context.Context, tx keygate.Tx, k *keygate.APIKey, n
 // createRotation makes a pending rotation of k with a new secret.
 func createRotation(ctx context.Context, tx keygate.Tx, k *keygate.APIKey, in keygate.APIKeyRotationCreate, now time.Time) (*keygate.APIKeyRotation, string, error) {
 	env := credential.EnvFromName(string(k.Environment))
-	nk := credential.RotateSecret(credential.Token{Kind: credential.KindAPIKey, ID: credential.IDBody(k.ID)}, env)
+	nk := credential.RotateSecret(credential.Token{Kind: credential.KindAPIKey, ID: credential.IDBody(k.ID), Prefix: k.KeyPrefix}, env)
 	r := &keygate.APIKeyRotation{
 		ID: credential.NewID("apkrot", now), APIKeyID: k.ID, AccountID: k.AccountID, Environment: k.Environment,
 		NewHash: nk.Hash[:], OldHash: k.SecretHash, GracePeriodSeconds: *in.GracePeriodSeconds,
 		NewKeyExpiresAt: in.NewKeyExpiresAt, Status: keygate.RotationPending, CreatedAt: now, UpdatedAt: now,
+		KeyPrefix: k.KeyPrefix,
 	}
 	if err := tx.CreateAPIKeyRotation(ctx, r); err != nil {
 		return nil, "", err

@@ -136,7 +136,7 @@ func TestAuthenticate(t *testing.T) {
 	tok, _ := credential.Parse(token)
 	wrongSecret := "pdl_live_apikey_" + tok.ID + "_" + "AAAAAAAAAAAAAAAAAAAAAA"
 	wrongSecret += "_" + credential.Check(wrongSecret)
-	unknown := credential.NewAPIKey(credential.EnvLive, time.Now()).Token
+	unknown := credential.NewAPIKey("", credential.EnvLive, time.Now()).Token
 
 	tests := []struct {
 		name   string
@@ -224,7 +224,7 @@ func TestCache(t *testing.T) {
 	})
 	t.Run("UnknownIDReadOnce", func(t *testing.T) {
 		b := setup(t)
-		unknown := "Bearer " + credential.NewAPIKey(credential.EnvLive, time.Now()).Token
+		unknown := "Bearer " + credential.NewAPIKey("", credential.EnvLive, time.Now()).Token
 		reads := b.store.views.Load()
 		for range 10 {
 			_, err := b.auth(unknown, "")
@@ -234,7 +234,7 @@ func TestCache(t *testing.T) {
 	})
 	t.Run("WrongCheckReadsNothing", func(t *testing.T) {
 		b := setup(t)
-		forged := credential.NewAPIKey(credential.EnvLive, time.Now()).Token
+		forged := credential.NewAPIKey("", credential.EnvLive, time.Now()).Token
 		forged = forged[:len(forged)-1] + flip(forged[len(forged)-1])
 		reads := b.store.views.Load()
 		_, err := b.auth("Bearer "+forged, "")

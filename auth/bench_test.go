@@ -94,7 +94,7 @@ func BenchmarkAuthenticateRandomKey(b *testing.B) {
 	bb := setup(b)
 	headers := make([]string, 4096)
 	for i := range headers {
-		token := credential.NewAPIKey(credential.EnvLive, time.Now()).Token
+		token := credential.NewAPIKey("", credential.EnvLive, time.Now()).Token
 		headers[i] = "Bearer " + token[:len(token)-1] + flip(token[len(token)-1])
 	}
 	reads := bb.store.views.Load()

@@ -33,6 +33,10 @@ type Config struct {
 	MaxEntries int
 	// LoadTimeout bounds one store read on a miss; default 5 s.
 	LoadTimeout time.Duration
+	// KeyPrefix is the prefix of the deployment's standard API keys; ""
+	// means credential.DefaultKeyPrefix. A key with another prefix is
+	// invalid, whatever its ID and secret.
+	KeyPrefix string
 	// DocsURL is the base of the documentation_url of the errors Guard
 	// writes; default Paddle's docs.
 	DocsURL string
@@ -84,6 +88,9 @@ func New(cfg Config) *Verifier {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.KeyPrefix == "" {
+		cfg.KeyPrefix = credential.DefaultKeyPrefix
+	}
 	if cfg.DocsURL == "" {
 		cfg.DocsURL = "https://developer.paddle.com"
 	}
@@ -130,7 +137,7 @@ func (v *Verifier) Authenticate(ctx context.Context, env keygate.Environment, he
 	now := v.nowNano()
 	// The hot path: a standard key whose record is cached. Its secret's hash
 	// decides; the alphabet and check digits only matter when it matches.
-	if id, secret, check, ok := credential.SplitAPIKey(token, credEnv(env)); ok {
+	if id, secret, check, ok := credential.SplitAPIKey(token, v.cfg.KeyPrefix, credEnv(env)); ok {
 		if rec, known := v.cache.get(id, now); known && rec != nil {
 			v.Metrics.hit.Inc()
 			hash := credential.HashSecret(secret)
@@ -163,6 +170,10 @@ func (v *Verifier) authenticateSlow(ctx context.Context, env keygate.Environment
 			v.Metrics.result(resultMalformed)
 			return Principal{}, ErrMalformed // more than one word after the scheme
 		}
+		v.Metrics.result(resultInvalid)
+		return Principal{}, ErrInvalidToken
+	}
+	if tok.Kind == credential.KindAPIKey && tok.Prefix != v.cfg.KeyPrefix {
 		v.Metrics.result(resultInvalid)
 		return Principal{}, ErrInvalidToken
 	}

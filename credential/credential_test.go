@@ -39,7 +39,7 @@ func TestNewAPIKey(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 23, 7, 30, 0, 0, time.UTC)
 	for _, env := range []credential.Env{credential.EnvLive, credential.EnvSandbox} {
-		k := credential.NewAPIKey(env, now)
+		k := credential.NewAPIKey("", env, now)
 		require.Len(t, k.Token, credential.APIKeyLen)
 		require.Regexp(t, apiKeyPattern, k.Token)
 		require.Equal(t, 5, strings.Count(k.Token, "_"))
@@ -112,7 +112,7 @@ func TestSecretUniform(t *testing.T) {
 	const keys = 175000 // 175,000 × 22 ≈ 3.85M characters
 	total := 0
 	for i := 0; i < keys; i++ {
-		k := credential.NewAPIKey(credential.EnvLive, time.Now())
+		k := credential.NewAPIKey("", credential.EnvLive, time.Now())
 		tok, err := credential.Parse(k.Token)
 		require.NoError(t, err)
 		for _, c := range tok.Secret {
@@ -131,10 +131,10 @@ func TestSecretUniform(t *testing.T) {
 func TestObfuscate(t *testing.T) {
 	t.Parallel()
 	pattern := regexp.MustCompile(`^[a-z\d_:]*\*\*\*\*$`)
-	got := credential.Obfuscate(credential.EnvLive, "apikey_01jkdpbhazdpn3wpcya45as9tg")
+	got := credential.Obfuscate("", credential.EnvLive, "apikey_01jkdpbhazdpn3wpcya45as9tg")
 	require.Equal(t, "pdl_live_apikey_01jkdpbhaz****", got) // spec 3.3's example
 	require.Regexp(t, pattern, got)
-	require.Equal(t, "pdl_sdbx_apikey_01jkdpbhaz****", credential.Obfuscate(credential.EnvSandbox, "apikey_01jkdpbhazdpn3wpcya45as9tg"))
+	require.Equal(t, "pdl_sdbx_apikey_01jkdpbhaz****", credential.Obfuscate("", credential.EnvSandbox, "apikey_01jkdpbhazdpn3wpcya45as9tg"))
 
 	legacy := credential.ObfuscateLegacy("apikey_01jkdpbhazdpn3wpcya45as9tg")
 	require.Regexp(t, pattern, legacy)
@@ -159,7 +159,7 @@ func TestOtherTokens(t *testing.T) {
 
 func TestRotateSecret(t *testing.T) {
 	t.Parallel()
-	k := credential.NewAPIKey(credential.EnvLive, time.Now())
+	k := credential.NewAPIKey("", credential.EnvLive, time.Now())
 	tok, err := credential.Parse(k.Token)
 	require.NoError(t, err)
 	r := credential.RotateSecret(tok, credential.EnvLive)

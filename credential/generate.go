@@ -47,10 +47,11 @@ type NewKey struct {
 	Hash [sha256.Size]byte
 }
 
-// NewAPIKey generates a standard API key for env, created at t.
-func NewAPIKey(env Env, t time.Time) NewKey {
+// NewAPIKey generates a standard API key of prefix p ("" for
+// DefaultKeyPrefix) for env, created at t. p must be valid (ValidKeyPrefix).
+func NewAPIKey(p string, env Env, t time.Time) NewKey {
 	id := NewID("apikey", t)
-	return withSecret(id, "pdl_"+env.keyEnv()+"_apikey_"+IDBody(id))
+	return withSecret(id, orDefault(p)+"_"+env.keyEnv()+"_apikey_"+IDBody(id))
 }
 
 // NewPartnerKey generates a partner key for env; its entity ID is the
@@ -61,13 +62,14 @@ func NewPartnerKey(env Env, t time.Time) NewKey {
 }
 
 // RotateSecret returns a new key for an existing key entity: the same prefix
-// and ID, a new secret and check. token is any token of that entity.
+// and ID, a new secret and check. tok is any token of that entity; an API
+// key keeps its prefix.
 func RotateSecret(tok Token, env Env) NewKey {
 	switch tok.Kind {
 	case KindPartnerKey:
 		return withSecret("psk_"+tok.ID, "psk_"+env.keyEnv()+"_"+tok.ID)
 	default:
-		return withSecret("apikey_"+tok.ID, "pdl_"+env.keyEnv()+"_apikey_"+tok.ID)
+		return withSecret("apikey_"+tok.ID, orDefault(tok.Prefix)+"_"+env.keyEnv()+"_apikey_"+tok.ID)
 	}
 }
 

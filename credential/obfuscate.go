@@ -4,10 +4,11 @@ package credential
 const obfuscatedIDLen = 10
 
 // Obfuscate returns the form in which an API key is shown after its
-// creation: pdl_{live|sdbx}_apikey_ + the first 10 characters of its ID +
-// "****". entityID is the key's ID ("apikey_…").
-func Obfuscate(env Env, entityID string) string {
-	return "pdl_" + env.keyEnv() + "_apikey_" + shortID(entityID) + "****"
+// creation: {prefix}_{live|sdbx}_apikey_ + the first 10 characters of its
+// ID + "****". p is the key's prefix ("" for DefaultKeyPrefix); entityID is
+// the key's ID ("apikey_…").
+func Obfuscate(p string, env Env, entityID string) string {
+	return orDefault(p) + "_" + env.keyEnv() + "_apikey_" + shortID(entityID) + "****"
 }
 
 // ObfuscateLegacy returns the shown form of an imported legacy key. The key

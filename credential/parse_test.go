@@ -1,6 +1,7 @@
 package credential_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +13,8 @@ import (
 
 func TestParse(t *testing.T) {
 	t.Parallel()
-	live := credential.NewAPIKey(credential.EnvLive, time.Now()).Token
-	sdbx := credential.NewAPIKey(credential.EnvSandbox, time.Now()).Token
+	live := credential.NewAPIKey("", credential.EnvLive, time.Now()).Token
+	sdbx := credential.NewAPIKey("", credential.EnvSandbox, time.Now()).Token
 	partner := credential.NewPartnerKey(credential.EnvLive, time.Now()).Token
 	legacy := credential.NewLegacyKey()
 	client := credential.NewClientToken(credential.EnvSandbox)
@@ -72,7 +73,7 @@ func TestParse(t *testing.T) {
 
 func TestParseIn(t *testing.T) {
 	t.Parallel()
-	live := credential.NewAPIKey(credential.EnvLive, time.Now()).Token
+	live := credential.NewAPIKey("", credential.EnvLive, time.Now()).Token
 	_, err := credential.ParseIn(live, credential.EnvLive)
 	require.NoError(t, err)
 	tok, err := credential.ParseIn(live, credential.EnvSandbox)
@@ -88,7 +89,7 @@ func TestParseIn(t *testing.T) {
 // TestParseDoesNotAllocate guards the hot path: every request parses its
 // token, and a parse must not put work on the garbage collector.
 func TestParseDoesNotAllocate(t *testing.T) {
-	live := credential.NewAPIKey(credential.EnvLive, time.Now()).Token
+	live := credential.NewAPIKey("", credential.EnvLive, time.Now()).Token
 	allocs := testing.AllocsPerRun(1000, func() {
 		if _, err := credential.Parse(live); err != nil {
 			t.Fatal(err)
@@ -97,16 +98,23 @@ func TestParseDoesNotAllocate(t *testing.T) {
 	require.Zero(t, allocs)
 }
 
+// anyPrefixPattern is apiKeyPattern with any valid key prefix.
+var anyPrefixPattern = regexp.MustCompile(`^[a-z]{2,8}_(live|sdbx)_apikey_[a-z\d]{26}_[a-zA-Z\d]{22}_[a-zA-Z\d]{3}$`)
+
 // FuzzParse checks that Parse never panics and that whatever it accepts is
 // exactly one of the documented shapes. Findings of the fuzzer are kept in
 // testdata/fuzz/FuzzParse and run as regression cases by plain go test.
 func FuzzParse(f *testing.F) {
-	f.Add(credential.NewAPIKey(credential.EnvLive, time.Now()).Token)
-	f.Add(credential.NewAPIKey(credential.EnvSandbox, time.Now()).Token)
+	f.Add(credential.NewAPIKey("", credential.EnvLive, time.Now()).Token)
+	f.Add(credential.NewAPIKey("", credential.EnvSandbox, time.Now()).Token)
 	f.Add(credential.NewPartnerKey(credential.EnvLive, time.Now()).Token)
 	f.Add(credential.NewClientToken(credential.EnvLive))
 	f.Add(credential.NewLegacyKey())
+	f.Add(credential.NewAPIKey("acme", credential.EnvLive, time.Now()).Token)
+	f.Add(credential.NewAPIKey("zz", credential.EnvSandbox, time.Now()).Token)
+	f.Add(credential.NewAPIKey("abcdefgh", credential.EnvLive, time.Now()).Token)
 	f.Add("pdl_live_apikey_")
+	f.Add("abcdefghi_live_apikey_")
 	f.Add("psk_sdbx_")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, s string) {
@@ -116,14 +124,20 @@ func FuzzParse(f *testing.F) {
 		}
 		switch tok.Kind {
 		case credential.KindAPIKey:
-			if len(s) != credential.APIKeyLen || !apiKeyPattern.MatchString(s) {
-				t.Fatalf("accepted API key %q does not match the format", s)
+			if !anyPrefixPattern.MatchString(s) || len(s) != credential.APIKeyLenFor(tok.Prefix) || !strings.HasPrefix(s, tok.Prefix+"_") {
+				t.Fatalf("accepted API key %q (prefix %q) does not match the format", s, tok.Prefix)
+			}
+			if id, secret, _, ok := credential.SplitAPIKey(s, tok.Prefix, tok.Env); !ok || id != tok.ID || secret != tok.Secret {
+				t.Fatalf("SplitAPIKey disagrees with Parse on %q", s)
 			}
 			last := strings.LastIndexByte(s, '_')
 			if referenceCheck(s[:last]) != s[last+1:] {
 				t.Fatalf("accepted API key %q with a wrong check", s)
 			}
 		case credential.KindPartnerKey:
+			if tok.Prefix != "" {
+				t.Fatalf("partner key %q with a prefix", s)
+			}
 			if !strings.HasPrefix(s, "psk_") || strings.Count(s, "_") != 4 {
 				t.Fatalf("accepted partner key %q does not match the format", s)
 			}
@@ -145,16 +159,16 @@ func FuzzParse(f *testing.F) {
 // asked environment, nothing for the other environment, a partner key or a
 // wrong shape, and no allocation.
 func TestSplitAPIKey(t *testing.T) {
-	live := credential.NewAPIKey(credential.EnvLive, time.Now()).Token
-	sdbx := credential.NewAPIKey(credential.EnvSandbox, time.Now()).Token
+	live := credential.NewAPIKey("", credential.EnvLive, time.Now()).Token
+	sdbx := credential.NewAPIKey("", credential.EnvSandbox, time.Now()).Token
 	tok, err := credential.Parse(live)
 	require.NoError(t, err)
-	id, secret, check, ok := credential.SplitAPIKey(live, credential.EnvLive)
+	id, secret, check, ok := credential.SplitAPIKey(live, "", credential.EnvLive)
 	require.True(t, ok)
 	require.Equal(t, tok.ID, id)
 	require.Equal(t, tok.Secret, secret)
 	require.Equal(t, live[len(live)-credential.CheckLen:], check)
-	_, _, _, ok = credential.SplitAPIKey(sdbx, credential.EnvSandbox)
+	_, _, _, ok = credential.SplitAPIKey(sdbx, "", credential.EnvSandbox)
 	require.True(t, ok)
 	for _, bad := range []struct {
 		token string
@@ -171,12 +185,90 @@ func TestSplitAPIKey(t *testing.T) {
 		{live[:42] + "x" + live[43:], credential.EnvLive},
 		{credential.NewPartnerKey(credential.EnvLive, time.Now()).Token, credential.EnvLive},
 	} {
-		_, _, _, ok := credential.SplitAPIKey(bad.token, bad.env)
+		_, _, _, ok := credential.SplitAPIKey(bad.token, "", bad.env)
 		require.False(t, ok, "%q in env %d", bad.token, bad.env)
 	}
 	allocs := testing.AllocsPerRun(1000, func() {
-		if _, _, _, ok := credential.SplitAPIKey(live, credential.EnvLive); !ok {
+		if _, _, _, ok := credential.SplitAPIKey(live, "", credential.EnvLive); !ok {
 			t.Fatal("not split")
+		}
+	})
+	require.Zero(t, allocs)
+}
+
+// TestKeyPrefix covers operators' prefixes: keys of any valid prefix keep
+// the layout and the check, parse with their prefix, and split only under
+// their own prefix.
+func TestKeyPrefix(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"ab", "acme", "abcdefgh", "pdl"} {
+		for _, env := range []credential.Env{credential.EnvLive, credential.EnvSandbox} {
+			k := credential.NewAPIKey(p, env, time.Now())
+			require.Len(t, k.Token, len(p)+66)
+			require.Equal(t, credential.APIKeyLenFor(p), len(k.Token))
+			require.Regexp(t, "^"+credential.APIKeyPattern(p, env)+"$", k.Token)
+			tok, err := credential.Parse(k.Token)
+			require.NoError(t, err)
+			require.Equal(t, credential.KindAPIKey, tok.Kind)
+			require.Equal(t, p, tok.Prefix)
+			require.Equal(t, env, tok.Env)
+			require.Equal(t, credential.IDBody(k.EntityID), tok.ID)
+			last := strings.LastIndexByte(k.Token, '_')
+			require.Equal(t, referenceCheck(k.Token[:last]), k.Token[last+1:])
+
+			id, secret, _, ok := credential.SplitAPIKey(k.Token, p, env)
+			require.True(t, ok)
+			require.Equal(t, tok.ID, id)
+			require.Equal(t, tok.Secret, secret)
+			other := "pdl"
+			if p == "pdl" {
+				other = "acme"
+			}
+			_, _, _, ok = credential.SplitAPIKey(k.Token, other, env)
+			require.False(t, ok, "a key splits only under its own prefix")
+			require.Equal(t, p, credential.RotateSecret(tok, env).Token[:len(p)], "rotation keeps the prefix")
+			require.True(t, strings.HasPrefix(credential.Obfuscate(p, env, k.EntityID), p+"_"))
+		}
+	}
+	require.Equal(t, credential.APIKeyLen, credential.APIKeyLenFor(credential.DefaultKeyPrefix))
+	_, _, _, ok := credential.SplitAPIKey(credential.NewAPIKey("", credential.EnvLive, time.Now()).Token, "", credential.EnvLive)
+	require.True(t, ok, `"" means pdl`)
+}
+
+func TestValidKeyPrefix(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"ab", "pdl", "acme", "abcdefgh"} {
+		require.NoError(t, credential.ValidKeyPrefix(p), p)
+	}
+	for _, p := range []string{"", "a", "abcdefghi", "Acme", "ac-me", "ac_me", "acme1", "é"} {
+		require.ErrorIs(t, credential.ValidKeyPrefix(p), credential.ErrKeyPrefix, p)
+	}
+}
+
+// TestParseBadPrefix refuses keys whose prefix is not 2 to 8 lower-case
+// letters, even with a correct check.
+func TestParseBadPrefix(t *testing.T) {
+	t.Parallel()
+	good := credential.NewAPIKey("acme", credential.EnvLive, time.Now()).Token
+	body := good[len("acme"):strings.LastIndexByte(good, '_')]
+	for _, p := range []string{"a", "abcdefghi", "ACME", "ac1e"} {
+		s := p + body
+		s += "_" + credential.Check(s)
+		_, err := credential.Parse(s)
+		require.ErrorIs(t, err, credential.ErrMalformed, s)
+	}
+}
+
+// TestSplitAPIKeyDoesNotAllocate guards the hot path with a prefix of the
+// operator's.
+func TestSplitAPIKeyDoesNotAllocate(t *testing.T) {
+	k := credential.NewAPIKey("acme", credential.EnvLive, time.Now()).Token
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, _, _, ok := credential.SplitAPIKey(k, "acme", credential.EnvLive); !ok {
+			t.Fatal("not split")
+		}
+		if _, err := credential.Parse(k); err != nil {
+			t.Fatal(err)
 		}
 	})
 	require.Zero(t, allocs)

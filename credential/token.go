@@ -12,7 +12,9 @@ type Kind int
 const (
 	// KindUnknown is anything that is not one of the shapes below.
 	KindUnknown Kind = iota
-	// KindAPIKey is a standard API key: pdl_{live|sdbx}_apikey_{id}_{secret}_{check}.
+	// KindAPIKey is a standard API key:
+	// {prefix}_{live|sdbx}_apikey_{id}_{secret}_{check}, prefix being pdl or
+	// an operator's own (2 to 8 lower-case letters).
 	KindAPIKey
 	// KindLegacyKey is an imported pre-2025 key: 50 characters of [a-zA-Z0-9].
 	KindLegacyKey
@@ -52,7 +54,7 @@ const (
 // Lengths of the parts of the formats.
 const (
 	SecretLen      = 22 // secret of an API or partner key
-	APIKeyLen      = 69 // a whole standard API key
+	APIKeyLen      = 69 // a whole standard API key with a 3-letter prefix (see APIKeyLenFor)
 	LegacyKeyLen   = 50 // a whole legacy key
 	ClientTokenLen = 32 // a whole client-side token
 	clientBodyLen  = 27 // random part of a client-side token
@@ -74,6 +76,9 @@ var (
 type Token struct {
 	Kind Kind
 	Env  Env
+	// Prefix is the marker of a standard API key ("pdl", or an operator's);
+	// "" for every other kind.
+	Prefix string
 	// ID is the 26-character body of the entity ID, for API and partner keys.
 	ID string
 	// Secret is the part whose SHA-256 is stored: the 22-character secret of
@@ -83,14 +88,22 @@ type Token struct {
 }
 
 // Parse tells what kind of token s is by its shape, and checks the check
-// digits of API and partner keys. It never panics and does not allocate.
+// digits of API and partner keys. A standard API key may have any valid key
+// prefix (see ValidKeyPrefix), which it returns in Token.Prefix: callers
+// that serve one deployment compare it with theirs. It never panics and does
+// not allocate.
 // It returns ErrCheck for a key with a wrong check and ErrMalformed for
 // anything unrecognised; the returned Token then still carries Kind when the
 // shape was recognised.
 func Parse(s string) (Token, error) {
+	if p, ok := apiKeyPrefix(s); ok {
+		tok, err := parseKey(s, KindAPIKey, p+"_", "apikey_")
+		if tok.Kind == KindAPIKey {
+			tok.Prefix = p
+		}
+		return tok, err
+	}
 	switch {
-	case strings.HasPrefix(s, "pdl_"):
-		return parseKey(s, KindAPIKey, "pdl_", "apikey_")
 	case strings.HasPrefix(s, "psk_"):
 		return parseKey(s, KindPartnerKey, "psk_", "")
 	case len(s) == ClientTokenLen && (strings.HasPrefix(s, "live_") || strings.HasPrefix(s, "test_")):
@@ -113,6 +126,23 @@ func ParseIn(s string, env Env) (Token, error) {
 		return t, ErrEnvironment
 	}
 	return t, nil
+}
+
+// apiKeyPrefix returns the prefix of s if s starts with a valid key prefix
+// followed by "_live_apikey_" or "_sdbx_apikey_".
+func apiKeyPrefix(s string) (string, bool) {
+	const tail = len("_live_apikey_")
+	for i := MinKeyPrefixLen; i <= MaxKeyPrefixLen && i+tail <= len(s); i++ {
+		if s[i] != '_' {
+			continue
+		}
+		rest := s[i : i+tail]
+		if (rest == "_live_apikey_" || rest == "_sdbx_apikey_") && isKeyPrefix(s[:i]) {
+			return s[:i], true
+		}
+		return "", false
+	}
+	return "", false
 }
 
 // parseKey parses marker + env + "_" + kind + id + "_" + secret + "_" + check.
@@ -158,18 +188,21 @@ func parseClientToken(s string) (Token, error) {
 	return Token{Kind: KindClientToken, Env: env, Secret: s}, nil
 }
 
-// SplitAPIKey splits a token of the shape of a standard API key of env into
+// SplitAPIKey splits a token of the shape of a standard API key of prefix p
+// ("" for DefaultKeyPrefix) and env into
 // its ID, secret and check, checking only its shape (prefix, lengths,
 // underscores), not its alphabet or check digits. It is the hot path's
 // first step: enough to find a cached credential, whose secret hash then
-// decides. Anything it does not accept must go through Parse. It compares
-// against constants only: no concatenation, no lookup, no allocation.
-func SplitAPIKey(s string, env Env) (id, secret, check string, ok bool) {
-	const prefixLen = len("pdl_live_apikey_")
-	if len(s) != APIKeyLen || s[:4] != "pdl_" || s[8:prefixLen] != "_apikey_" || !isKeyEnv(s[4:8], env) {
+// decides. Anything it does not accept must go through Parse. Besides the
+// prefix, it compares against constants only: no concatenation, no lookup,
+// no allocation.
+func SplitAPIKey(s, p string, env Env) (id, secret, check string, ok bool) {
+	p = orDefault(p)
+	n := len(p)
+	if len(s) != n+apiKeyFixedLen || s[:n] != p || s[n] != '_' || s[n+5:n+13] != "_apikey_" || !isKeyEnv(s[n+1:n+5], env) {
 		return "", "", "", false
 	}
-	rest := s[prefixLen:]
+	rest := s[n+13:]
 	if rest[IDLen] != '_' || rest[IDLen+1+SecretLen] != '_' {
 		return "", "", "", false
 	}

@@ -296,7 +296,7 @@ func TestVerifyEndpoint(t *testing.T) {
 
 	_, res = verify(fmt.Sprintf(`{"token":%q,"environment":"sandbox"}`, token))
 	require.Equal(t, gateway.VerifyResponse{Valid: false, Code: gateway.VerifyInvalidToken}, res, "another environment is told nothing more than an unknown key")
-	_, res = verify(fmt.Sprintf(`{"token":%q,"environment":"live"}`, credential.NewAPIKey(credential.EnvLive, time.Now()).Token))
+	_, res = verify(fmt.Sprintf(`{"token":%q,"environment":"live"}`, credential.NewAPIKey("", credential.EnvLive, time.Now()).Token))
 	require.Equal(t, gateway.VerifyResponse{Valid: false, Code: gateway.VerifyInvalidToken}, res)
 	_, res = verify(`{"token":"","environment":"live"}`)
 	require.Equal(t, gateway.VerifyMalformed, res.Code)

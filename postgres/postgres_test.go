@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -77,7 +79,7 @@ func dump(tb testing.TB, s keygate.Store) []byte {
 func TestOpen(t *testing.T) {
 	t.Parallel()
 	db := MustOpenDB(t)
-	require.Equal(t, []string{"0001_init", "0002_changes", "0003_notifications", "0004_sessions", "0005_usage", "0006_client_tokens", "0007_partners", "0008_magic", "0010_rotations"}, db.Applied)
+	require.Equal(t, migrationFiles(t), db.Applied)
 
 	// A second node starting on the same database applies nothing.
 	again, err := postgres.Open(context.Background(), db.url)
@@ -142,4 +144,16 @@ func TestOpenSchemaTooNew(t *testing.T) {
 	require.ErrorAs(t, err, &tooNew)
 	require.Equal(t, "9999_from_the_future", tooNew.Needs)
 	require.ErrorContains(t, err, "run a keygate that has migration 9999_from_the_future")
+}
+
+// migrationFiles returns the versions of every migration file, in order.
+func migrationFiles(t *testing.T) []string {
+	files, err := filepath.Glob("migrations/*.up.sql")
+	require.NoError(t, err)
+	var out []string
+	for _, f := range files {
+		out = append(out, strings.TrimSuffix(filepath.Base(f), ".up.sql"))
+	}
+	require.Contains(t, out, "0008_magic")
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -55,7 +56,7 @@ func TestOpen(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "nested", "dir", sqlite.FileName)
 		db, err := sqlite.Open(context.Background(), path)
 		require.NoError(t, err)
-		require.Equal(t, []string{"0001_init", "0002_changes", "0003_notifications", "0004_sessions", "0005_usage", "0006_client_tokens", "0007_partners", "0008_magic", "0010_rotations"}, db.Applied)
+		require.Equal(t, migrationFiles(t), db.Applied)
 		require.NoError(t, db.Close())
 
 		db, err = sqlite.Open(context.Background(), path)
@@ -93,4 +94,16 @@ func TestOpenSchemaTooNew(t *testing.T) {
 	require.ErrorAs(t, err, &tooNew)
 	require.Equal(t, "9999_from_the_future", tooNew.Needs)
 	require.ErrorContains(t, err, "run a keygate that has migration 9999_from_the_future")
+}
+
+// migrationFiles returns the versions of every migration file, in order.
+func migrationFiles(t *testing.T) []string {
+	files, err := filepath.Glob("migrations/*.up.sql")
+	require.NoError(t, err)
+	var out []string
+	for _, f := range files {
+		out = append(out, strings.TrimSuffix(filepath.Base(f), ".up.sql"))
+	}
+	require.Contains(t, out, "0008_magic")
+	return out
 }

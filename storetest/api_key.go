@@ -120,7 +120,7 @@ func testAPIKeyLifecycle(t *testing.T, h Harness) {
 	require.NoError(t, json.Unmarshal(events[2].Data, &snap))
 	require.Equal(t, "revoked", snap.Status)
 	require.Equal(t, "CRM sync", snap.Name)
-	require.Equal(t, credential.Obfuscate(credential.EnvLive, k.ID), snap.Key)
+	require.Equal(t, credential.Obfuscate("", credential.EnvLive, k.ID), snap.Key)
 	require.Equal(t, []string{"customer.write"}, snap.Permissions)
 	require.Equal(t, T0.Add(2*time.Minute), events[2].OccurredAt)
 	require.NotContains(t, string(events[0].Data), "secret")

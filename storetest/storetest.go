@@ -64,6 +64,7 @@ func Run(t *testing.T, h Harness) {
 		"RotationRefused":      testRotationRefused,
 		"RotationExpiry":       testRotationExpiry,
 		"RotationList":         testRotationList,
+		"KeyPrefix":            testKeyPrefix,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -34,7 +34,7 @@ func NewAPIKeyRotationEvent(r *keygate.APIKeyRotation) *APIKeyRotation {
 func NewAPIKeyRotation(r *keygate.APIKeyRotation, newKey string) *APIKeyRotation {
 	w := NewAPIKeyRotationEvent(r)
 	if newKey == "" {
-		newKey = credential.Obfuscate(credential.EnvFromName(string(r.Environment)), r.APIKeyID)
+		newKey = credential.Obfuscate(r.KeyPrefix, credential.EnvFromName(string(r.Environment)), r.APIKeyID)
 	}
 	w.NewKey = &newKey
 	return w

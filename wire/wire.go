@@ -71,7 +71,7 @@ func NewAPIKey(k *keygate.APIKey, now time.Time) *APIKey {
 		w.Key = credential.ObfuscateLegacy(k.ID)
 		return w
 	}
-	w.Key = credential.Obfuscate(credential.EnvFromName(string(k.Environment)), k.ID)
+	w.Key = credential.Obfuscate(k.KeyPrefix, credential.EnvFromName(string(k.Environment)), k.ID)
 	w.Permissions = make([]string, len(k.Permissions))
 	for i, p := range k.Permissions {
 		w.Permissions[i] = string(p)

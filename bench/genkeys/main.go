@@ -19,6 +19,6 @@ func main() {
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
 	for range *n {
-		fmt.Fprintln(w, credential.NewAPIKey(credential.EnvLive, time.Now()).Token)
+		fmt.Fprintln(w, credential.NewAPIKey("", credential.EnvLive, time.Now()).Token)
 	}
 }

@@ -116,7 +116,7 @@ func seed(ctx context.Context, store keygate.Store, n int) []string {
 	for len(tokens) < n {
 		must0(store.Update(ctx, func(tx keygate.Tx) error {
 			for i := 0; i < 5000 && len(tokens) < n; i++ {
-				k := credential.NewAPIKey(credential.EnvLive, now)
+				k := credential.NewAPIKey("", credential.EnvLive, now)
 				if err := tx.CreateAPIKey(ctx, &keygate.APIKey{ID: k.EntityID, AccountID: acc.ID, Environment: keygate.Live, Name: "k",
 					Status: keygate.APIKeyActive, Permissions: perms, SecretHash: k.Hash[:], ExpiresAt: &exp, CreatedAt: now, UpdatedAt: now}); err != nil {
 					return err

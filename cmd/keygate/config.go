@@ -17,6 +17,7 @@ import (
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/api"
+	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/gateway"
 	"github.com/keygate/keygate/notify"
 	"github.com/keygate/keygate/postgres"
@@ -31,6 +32,9 @@ type Config struct {
 	// postgres:// URL.
 	DatabaseURL string
 	DataDir     string
+	// KeyPrefix starts the standard API keys: 2 to 8 lower-case letters,
+	// fixed when the database is created.
+	KeyPrefix string
 	// Addresses of the four surfaces.
 	LiveAPIAddr          string
 	SandboxAPIAddr       string
@@ -105,6 +109,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		DataDir:              "keygate-data",
+		KeyPrefix:            credential.DefaultKeyPrefix,
 		LiveAPIAddr:          "127.0.0.1:8080",
 		SandboxAPIAddr:       "127.0.0.1:8081",
 		LiveDashboardAddr:    "127.0.0.1:8090",
@@ -135,6 +140,7 @@ func (c *Config) storeSettings() []setting {
 	return []setting{
 		{&c.DatabaseURL, "KEYGATE_DATABASE_URL", "database-url", "PostgreSQL URL (postgres://…); unset for SQLite"},
 		{&c.DataDir, "KEYGATE_DATA_DIR", "data-dir", "directory of the SQLite database and generated secrets"},
+		{&c.KeyPrefix, "KEYGATE_KEY_PREFIX", "key-prefix", "prefix of the API keys (2 to 8 lower-case letters), fixed when the database is created"},
 	}
 }
 
@@ -198,6 +204,9 @@ func (c *Config) Validate(withAddrs bool) error {
 	}
 	if c.DatabaseURL == "" && strings.TrimSpace(c.DataDir) == "" {
 		errs = append(errs, errors.New("KEYGATE_DATA_DIR: must not be empty when KEYGATE_DATABASE_URL is unset"))
+	}
+	if err := credential.ValidKeyPrefix(c.KeyPrefix); err != nil {
+		errs = append(errs, fmt.Errorf("KEYGATE_KEY_PREFIX: %q is not 2 to 8 lower-case letters (a-z)", c.KeyPrefix))
 	}
 	if withAddrs {
 		seen := map[string]string{}
@@ -355,18 +364,33 @@ func (e *configError) Error() string {
 	return b.String()
 }
 
-// openStore opens the configured store, applying pending migrations.
+// openStore opens the configured store, applying pending migrations, and
+// checks its key prefix: a new database records KEYGATE_KEY_PREFIX; one
+// created with another prefix refuses to open.
 func openStore(ctx context.Context, c *Config) (keygate.Store, []string, error) {
+	var store keygate.Store
+	var applied []string
 	if c.DatabaseURL != "" {
 		db, err := postgres.Open(ctx, c.DatabaseURL)
 		if err != nil {
 			return nil, nil, err
 		}
-		return db, db.Applied, nil
+		store, applied = db, db.Applied
+	} else {
+		db, err := sqlite.Open(ctx, filepath.Join(c.DataDir, sqlite.FileName))
+		if err != nil {
+			return nil, nil, err
+		}
+		store, applied = db, db.Applied
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(c.DataDir, sqlite.FileName))
+	got, err := store.KeyPrefix(ctx, c.KeyPrefix)
+	if err == nil && got != c.KeyPrefix {
+		err = fmt.Errorf("KEYGATE_KEY_PREFIX is %q, but this database was created with the key prefix %q and its keys start with %s_; "+
+			"a database's key prefix can't change: set KEYGATE_KEY_PREFIX=%s", c.KeyPrefix, got, got, got)
+	}
 	if err != nil {
+		store.Close()
 		return nil, nil, err
 	}
-	return db, db.Applied, nil
+	return store, applied, nil
 }

@@ -108,5 +108,7 @@ func (c *command) service(ctx context.Context) (*app.Service, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return app.New(store), func() { store.Close() }, nil
+	svc := app.New(store)
+	svc.KeyPrefix = c.cfg.KeyPrefix
+	return svc, func() { store.Close() }, nil
 }

@@ -65,7 +65,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if madeKey {
 		logger.Warn("made a new key to seal webhook secrets; back it up, and give every node the same key with KEYGATE_ENCRYPTION_KEY", "file", filepath.Join(c.cfg.DataDir, keyFileName))
 	}
-	verifier := auth.New(auth.Config{Store: store, Logger: logger, DocsURL: c.cfg.DocsURL})
+	verifier := auth.New(auth.Config{Store: store, Logger: logger, DocsURL: c.cfg.DocsURL, KeyPrefix: c.cfg.KeyPrefix})
 	dispatcher := notify.NewDispatcher(notify.Config{
 		Store: store, Sealer: sealer, Mailer: c.cfg.mailer, Lease: c.cfg.lease, Logger: logger, AddressPolicy: c.cfg.addressPolicy,
 		Schedules: map[keygate.Environment]keygate.RetrySchedule{
@@ -76,6 +76,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	svc := app.New(store)
 	svc.Changed, svc.Wake, svc.Sealer = verifier.Invalidate, dispatcher.Wake, sealer
 	svc.AddressPolicy = c.cfg.addressPolicy
+	svc.KeyPrefix = c.cfg.KeyPrefix
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registry.MustRegister(verifier.Metrics.Collectors()...)

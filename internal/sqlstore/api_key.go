@@ -70,7 +70,7 @@ func (tx *Tx) FindAPIKeyByHash(ctx context.Context, env keygate.Environment, has
 }
 
 func (tx *Tx) findAPIKey(ctx context.Context, name, id string, args ...any) (*keygate.APIKey, error) {
-	k, err := scanAPIKey(tx.tx.QueryRowContext(ctx, tx.query(name), args...))
+	k, err := tx.scanAPIKey(tx.tx.QueryRowContext(ctx, tx.query(name), args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		if id == "" {
 			return nil, keygate.Errorf(keygate.CodeNotFound, "API key not found.")
@@ -84,7 +84,16 @@ func (tx *Tx) findAPIKey(ctx context.Context, name, id string, args ...any) (*ke
 
 // FindAPIKeys implements keygate.Tx.
 func (tx *Tx) FindAPIKeys(ctx context.Context, f keygate.APIKeyFilter) ([]*keygate.APIKey, int, error) {
-	return findPage(tx, ctx, "FindAPIKeys", f.AccountID, f.Page, scanAPIKey, f.AccountID, jsonList(f.IDs), jsonList(f.Statuses), utc(f.Now))
+	return findPage(tx, ctx, "FindAPIKeys", f.AccountID, f.Page, tx.scanAPIKey, f.AccountID, jsonList(f.IDs), jsonList(f.Statuses), utc(f.Now))
+}
+
+// scanAPIKey scans an API key and gives it the database's key prefix.
+func (tx *Tx) scanAPIKey(s scanner) (*keygate.APIKey, error) {
+	k, err := scanAPIKey(s)
+	if err == nil {
+		k.KeyPrefix = tx.db.prefix()
+	}
+	return k, err
 }
 
 // scanAPIKey scans the columns every API-key query selects, in this order.

@@ -147,7 +147,7 @@ func (tx *Tx) FindAPIKeysExpiryDue(ctx context.Context, now, noticeBefore time.T
 	if err != nil {
 		return nil, tx.translate("FindAPIKeysExpiryDue", err)
 	}
-	list, err := collect(rows, scanAPIKey)
+	list, err := collect(rows, tx.scanAPIKey)
 	if err != nil {
 		return nil, tx.translate("FindAPIKeysExpiryDue", err)
 	}

@@ -30,6 +30,7 @@ var RequiredQueries = []string{
 	"CreateMagicCode", "RedeemMagicCode", "UpdateAccountBusiness", "FindAccountBusiness",
 	"CreateAPIKeyRotation", "UpdateAPIKeyRotation", "FindAPIKeyRotationByID", "FindAPIKeyRotations",
 	"CountAPIKeyRotations", "FindLiveAPIKeyRotations",
+	"InitSetting", "FindSetting",
 }
 
 // LoadQueries reads every *.sql file under dir of fsys and returns its named

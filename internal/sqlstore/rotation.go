@@ -37,7 +37,7 @@ func (tx *Tx) UpdateAPIKeyRotation(ctx context.Context, r *keygate.APIKeyRotatio
 
 // FindAPIKeyRotationByID implements keygate.Tx.
 func (tx *Tx) FindAPIKeyRotationByID(ctx context.Context, id string) (*keygate.APIKeyRotation, error) {
-	r, err := scanRotation(tx.tx.QueryRowContext(ctx, tx.query("FindAPIKeyRotationByID"), id))
+	r, err := tx.scanRotation(tx.tx.QueryRowContext(ctx, tx.query("FindAPIKeyRotationByID"), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, keygate.NotFound(id)
 	} else if err != nil {
@@ -48,7 +48,7 @@ func (tx *Tx) FindAPIKeyRotationByID(ctx context.Context, id string) (*keygate.A
 
 // FindAPIKeyRotations implements keygate.Tx.
 func (tx *Tx) FindAPIKeyRotations(ctx context.Context, f keygate.APIKeyRotationFilter) ([]*keygate.APIKeyRotation, int, error) {
-	return findPage(tx, ctx, "FindAPIKeyRotations", f.APIKeyID, f.Page, scanRotation, f.APIKeyID, jsonList(f.IDs))
+	return findPage(tx, ctx, "FindAPIKeyRotations", f.APIKeyID, f.Page, tx.scanRotation, f.APIKeyID, jsonList(f.IDs))
 }
 
 // FindLiveAPIKeyRotations implements keygate.Tx.
@@ -57,11 +57,20 @@ func (tx *Tx) FindLiveAPIKeyRotations(ctx context.Context, apiKeyID string, now 
 	if err != nil {
 		return nil, tx.translate("FindLiveAPIKeyRotations", err)
 	}
-	list, err := collect(rows, scanRotation)
+	list, err := collect(rows, tx.scanRotation)
 	if err != nil {
 		return nil, tx.translate("FindLiveAPIKeyRotations", err)
 	}
 	return list, nil
+}
+
+// scanRotation scans a rotation and gives it the database's key prefix.
+func (tx *Tx) scanRotation(s scanner) (*keygate.APIKeyRotation, error) {
+	r, err := scanRotation(s)
+	if err == nil {
+		r.KeyPrefix = tx.db.prefix()
+	}
+	return r, err
 }
 
 // scanRotation scans the columns every rotation query selects, in order.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/keygate/keygate"
 )
@@ -27,6 +28,9 @@ type DB struct {
 	writer  *sql.DB
 	reader  *sql.DB
 	dialect Dialect
+	// keyPrefix is the database's recorded key prefix (a string), once
+	// KeyPrefix has read it; API keys read carry it.
+	keyPrefix atomic.Value
 }
 
 var _ keygate.Store = (*DB)(nil)
