@@ -70,7 +70,7 @@ type APIKey struct {
 	// KeyPrefix is the marker its key starts with, the deployment's
 	// (KEYGATE_KEY_PREFIX); "" means credential.DefaultKeyPrefix. It is the
 	// database's, not stored per key: the store fills it in.
-	KeyPrefix string
+	KeyPrefix  string
 	ExposedAt  *time.Time
 	ExpiresAt  *time.Time
 	LastUsedAt *time.Time
