@@ -33,6 +33,9 @@ type Service struct {
 	Wake func()
 	// Sealer encrypts the secrets of notification destinations at rest.
 	Sealer *credential.Sealer
+	// HashBudget bounds the memory of password hashing (sign-ins, set-up);
+	// nil is no bound. serve gives one (KEYGATE_PASSWORD_HASH_MEMORY).
+	HashBudget *credential.HashBudget
 	// AddressPolicy says which webhook destinations may be saved; nil allows
 	// public addresses only.
 	AddressPolicy *keygate.AddressPolicy

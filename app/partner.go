@@ -42,7 +42,9 @@ func (s *Service) CreateSeller(ctx context.Context, p *keygate.Partner, in keyga
 	}
 	hash := ""
 	if in.Password != nil {
-		hash = credential.HashPassword(*in.Password)
+		if err := s.HashBudget.Do(ctx, func() { hash = credential.HashPassword(*in.Password) }); err != nil {
+			return nil, hashBusy(err)
+		}
 	}
 	now := s.now()
 	out := &Seller{

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/credential"
@@ -11,9 +12,9 @@ import (
 // errBadCredentials is the one answer to a failed sign-in, whatever failed.
 var errBadCredentials = keygate.Errorf(keygate.CodeForbidden, "The e-mail address or the password is wrong.")
 
-// decoyPasswordHash is checked against when no user has the e-mail
-// address, so that a sign-in takes as long whether the user exists or not.
-var decoyPasswordHash = credential.HashPassword("keygate decoy password, never used")
+// errHashBusy answers a sign-in that found the password-hashing budget
+// full for its whole wait.
+var errHashBusy = keygate.Errorf(keygate.CodeTooManyRequests, "Too many sign-ins at once. Try again in a few seconds.")
 
 // SignIn checks a user's e-mail and password in env and opens a session.
 // It returns the session and its token (the cookie's value, stored nowhere).
@@ -23,13 +24,19 @@ func (s *Service) SignIn(ctx context.Context, env keygate.Environment, email, pa
 		u, err = tx.FindUserByEmail(ctx, env, email)
 		return err
 	})
-	hash := decoyPasswordHash
+	// An unknown e-mail is checked against a decoy with the same
+	// parameters, so that it costs the same time and memory.
+	hash := credential.DecoyPasswordHash()
 	if err == nil {
 		hash = u.PasswordHash
 	} else if keygate.ErrorCode(err) != keygate.CodeNotFound {
 		return nil, "", err
 	}
-	ok, perr := credential.CheckPassword(hash, password)
+	var ok bool
+	var perr error
+	if berr := s.HashBudget.Do(ctx, func() { ok, perr = credential.CheckPassword(hash, password) }); berr != nil {
+		return nil, "", hashBusy(berr)
+	}
 	if err != nil || perr != nil || !ok {
 		return nil, "", errBadCredentials
 	}
@@ -97,8 +104,12 @@ func (s *Service) SetUp(ctx context.Context, account keygate.AccountCreate, user
 	}
 	now := s.now()
 	a := &keygate.Account{ID: credential.NewID("acc", now), Environment: account.Environment, Name: account.Name, CreatedAt: now, UpdatedAt: now}
+	var hash string
+	if err := s.HashBudget.Do(ctx, func() { hash = credential.HashPassword(user.Password) }); err != nil {
+		return nil, "", hashBusy(err)
+	}
 	u := &keygate.User{ID: credential.NewID("usr", now), AccountID: a.ID, Environment: a.Environment, Email: email,
-		PasswordHash: credential.HashPassword(user.Password), CreatedAt: now, UpdatedAt: now}
+		PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 	err = s.Store.Update(ctx, func(tx keygate.Tx) error {
 		if n, err := tx.CountUsers(ctx, a.Environment); err != nil {
 			return err
@@ -114,4 +125,13 @@ func (s *Service) SetUp(ctx context.Context, account keygate.AccountCreate, user
 		return nil, "", err
 	}
 	return s.openSession(ctx, u)
+}
+
+// hashBusy is the error of a sign-in or set-up the hashing budget turned
+// away: errHashBusy when it was full, else the context's error.
+func hashBusy(err error) error {
+	if errors.Is(err, credential.ErrHashBusy) {
+		return errHashBusy
+	}
+	return err
 }

@@ -106,6 +106,11 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	time.Sleep(delay)
 	_, token, err := s.svc.SignIn(r.Context(), s.cfg.Environment, email, r.PostFormValue("password"))
+	if keygate.ErrorCode(err) == keygate.CodeTooManyRequests { // the hashing budget is full: no verdict on the password
+		w.Header().Set("Retry-After", "5")
+		again(http.StatusServiceUnavailable, keygate.ErrorMessage(err))
+		return
+	}
 	if err != nil {
 		s.throttle.fail(keys...)
 		again(http.StatusUnauthorized, keygate.ErrorMessage(err))

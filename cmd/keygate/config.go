@@ -88,6 +88,10 @@ type Config struct {
 	// WebhookAllowPrivate opens webhook delivery to non-public addresses:
 	// comma-separated CIDRs, or "all" (tests, closed networks).
 	WebhookAllowPrivate string
+	// PasswordHashMemory is the memory, in MiB, that password hashing may
+	// take at once; PasswordHashWait how long a sign-in waits for a turn.
+	PasswordHashMemory string
+	PasswordHashWait   string
 
 	// Parsed by Validate.
 	rateLimit                int
@@ -102,6 +106,7 @@ type Config struct {
 	upstreamTimeout          time.Duration
 	logLevel                 slog.Level
 	addressPolicy            *keygate.AddressPolicy
+	hashBudget               *credential.HashBudget
 }
 
 // DefaultConfig returns the configuration with nothing set: SQLite under
@@ -125,6 +130,8 @@ func DefaultConfig() Config {
 		SandboxRetries:       strconv.Itoa(keygate.SandboxRetries.Retries),
 		UpstreamTimeout:      "30s",
 		LogLevel:             "info",
+		PasswordHashMemory:   strconv.Itoa(credential.DefaultHashBudget >> 20),
+		PasswordHashWait:     credential.DefaultHashWait.String(),
 	}
 }
 
@@ -180,6 +187,8 @@ func (c *Config) serveSettings() []setting {
 		{&c.PayoutSettingsURL, "KEYGATE_PAYOUT_SETTINGS_URL", "payout-settings-url", "where magic links with redirect=payout_settings lead"},
 		{&c.RetainSettingsURL, "KEYGATE_RETAIN_SETTINGS_URL", "retain-settings-url", "where magic links with redirect=retain_settings lead"},
 		{&c.MagicAllowNoReferer, "KEYGATE_MAGIC_ALLOW_NO_REFERER", "magic-allow-no-referer", "accept magic links followed without an Origin or Referer header (true or false)"},
+		{&c.PasswordHashMemory, "KEYGATE_PASSWORD_HASH_MEMORY", "password-hash-memory", "MiB that password hashing (sign-ins) may take at once; each hash takes 64"},
+		{&c.PasswordHashWait, "KEYGATE_PASSWORD_HASH_WAIT", "password-hash-wait", "how long a sign-in waits for a turn to hash before it is asked to try again"},
 		{&c.WebhookAllowPrivate, "KEYGATE_WEBHOOK_ALLOW_PRIVATE", "webhook-allow-private", "non-public addresses webhooks may reach: comma-separated CIDRs, or all (default: public addresses only)"},
 	}
 }
@@ -273,6 +282,7 @@ func (c *Config) validateServe() []error {
 		}
 	}
 	errs = append(errs, c.validateGateway()...)
+	errs = append(errs, c.validateHashBudget()...)
 	if p, err := keygate.ParseAddressPolicy(c.WebhookAllowPrivate); err != nil {
 		errs = append(errs, fmt.Errorf("KEYGATE_WEBHOOK_ALLOW_PRIVATE: %v", err))
 	} else {
@@ -348,6 +358,23 @@ func (c *Config) validateGateway() []error {
 		if _, port, err := net.SplitHostPort(c.VerifyAddr); err != nil || port == "" {
 			errs = append(errs, fmt.Errorf("KEYGATE_VERIFY_ADDR: %q is not a host:port address", c.VerifyAddr))
 		}
+	}
+	return errs
+}
+
+// validateHashBudget checks and parses the password-hashing budget.
+func (c *Config) validateHashBudget() []error {
+	var errs []error
+	mib, err := strconv.Atoi(c.PasswordHashMemory)
+	if err != nil || mib < credential.PasswordHashMemory>>20 {
+		errs = append(errs, fmt.Errorf("KEYGATE_PASSWORD_HASH_MEMORY: %q is not a whole number of MiB, at least %d (one hash)", c.PasswordHashMemory, credential.PasswordHashMemory>>20))
+	}
+	wait, err := time.ParseDuration(c.PasswordHashWait)
+	if err != nil || wait < 0 {
+		errs = append(errs, fmt.Errorf("KEYGATE_PASSWORD_HASH_WAIT: %q is not a duration such as 2s", c.PasswordHashWait))
+	}
+	if len(errs) == 0 {
+		c.hashBudget = credential.NewHashBudget(int64(mib)<<20, wait)
 	}
 	return errs
 }

@@ -75,7 +75,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	})
 	svc := app.New(store)
 	svc.Changed, svc.Wake, svc.Sealer = verifier.Invalidate, dispatcher.Wake, sealer
-	svc.AddressPolicy = c.cfg.addressPolicy
+	svc.AddressPolicy, svc.HashBudget = c.cfg.addressPolicy, c.cfg.hashBudget
 	svc.KeyPrefix = c.cfg.KeyPrefix
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -1,0 +1,128 @@
+package app_test
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/credential"
+	"github.com/keygate/keygate/sqlite"
+)
+
+// peakHeap samples the heap's live and unswept objects every few
+// milliseconds until stop is closed, and returns the largest figure seen.
+func peakHeap(stop <-chan struct{}) <-chan uint64 {
+	out := make(chan uint64, 1)
+	go func() {
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		var peak uint64
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			metrics.Read(sample)
+			peak = max(peak, sample[0].Value.Uint64())
+			select {
+			case <-stop:
+				out <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return out
+}
+
+// TestSignInFloodMemory sends 500 sign-ins at once, half for a user who
+// exists and half for unknown e-mails, through the default budget: the
+// heap stays within the budget (plus what the garbage collector lets
+// accumulate between cycles), and those that find no turn within the wait
+// are told to try again rather than queued without bound.
+func TestSignInFloodMemory(t *testing.T) {
+	// Not parallel: the heap must be this test's alone.
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	svc := app.New(db)
+	svc.HashBudget = credential.NewHashBudget(credential.DefaultHashBudget, credential.DefaultHashWait)
+	_, _, err = svc.SetUp(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"}, keygate.UserCreate{Email: "ada@example.com", Password: "a long password"})
+	require.NoError(t, err)
+
+	runtime.GC()
+	stop := make(chan struct{})
+	peak := peakHeap(stop)
+	var wrong, busy, other atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 500 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			email := "ada@example.com"
+			if i%2 == 1 {
+				email = "nobody@example.com"
+			}
+			_, _, err := svc.SignIn(ctx, keygate.Live, email, "guess")
+			switch keygate.ErrorCode(err) {
+			case keygate.CodeForbidden:
+				wrong.Add(1)
+			case keygate.CodeTooManyRequests:
+				require.Equal(t, "Too many sign-ins at once. Try again in a few seconds.", keygate.ErrorMessage(err))
+				busy.Add(1)
+			default:
+				other.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	p := <-peak
+	t.Logf("500 sign-ins: %d checked, %d told to try again; peak heap %d MiB", wrong.Load(), busy.Load(), p>>20)
+	require.Zero(t, other.Load())
+	require.Positive(t, wrong.Load())
+	require.Positive(t, busy.Load(), "a flood finds the budget full")
+	// 4 hashes of 64 MiB in flight, and at most as much garbage again
+	// before the collector runs (GOGC=100), plus the test's own heap.
+	require.Less(t, p, uint64(2*credential.DefaultHashBudget+64<<20), "peak heap")
+}
+
+// TestHashBudget checks that no more hashes run at once than the budget
+// holds, and that a caller who finds no turn within the wait gets
+// ErrHashBusy.
+func TestHashBudget(t *testing.T) {
+	t.Parallel()
+	b := credential.NewHashBudget(3*credential.PasswordHashMemory, 50*time.Millisecond)
+	require.Equal(t, 3, b.Slots())
+	var in, most atomic.Int64
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			require.NoError(t, b.Do(context.Background(), func() {
+				n := in.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				<-release
+				in.Add(-1)
+			}))
+		}()
+	}
+	require.Eventually(t, func() bool { return in.Load() == 3 }, 5*time.Second, time.Millisecond)
+	require.ErrorIs(t, b.Do(context.Background(), func() { t.Error("ran beyond the budget") }), credential.ErrHashBusy)
+	close(release)
+	wg.Wait()
+	require.EqualValues(t, 3, most.Load())
+	ran := false
+	require.NoError(t, b.Do(context.Background(), func() { ran = true }))
+	require.True(t, ran)
+}
