@@ -75,7 +75,11 @@ func setup(t testing.TB) *bundle {
 	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
 	store := &countingStore{Store: db}
 	b := &bundle{ctx: ctx, store: store, db: db, clock: clock, svc: &app.Service{Store: db, Now: clock.Now}}
-	b.v = auth.New(auth.Config{Store: store, Now: clock.Now, PollInterval: 20 * time.Millisecond})
+	b.v = auth.New(auth.Config{Store: store, Now: clock.Now, PollInterval: 20 * time.Millisecond,
+		CompleteRotation: func(ctx context.Context, keyID, rotationID string) error {
+			_, err := b.svc.CompleteRotation(ctx, keyID, rotationID)
+			return err
+		}})
 	b.acc, err = b.svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"})
 	require.NoError(t, err)
 	done := make(chan struct{})

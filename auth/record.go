@@ -25,6 +25,9 @@ type record struct {
 	// secret has shown them valid (packed, with bit 31 set), so that later
 	// requests compare three bytes instead of computing a CRC.
 	checked atomic.Uint32
+	// rot is nil unless the key is in the middle of a rotation (see
+	// rotation.go): a second secret is rare, so it lives apart.
+	rot *rotation
 }
 
 // checkValid reports whether check is the right check for this key's

@@ -37,6 +37,12 @@ type Config struct {
 	// means credential.DefaultKeyPrefix. A key with another prefix is
 	// invalid, whatever its ID and secret.
 	KeyPrefix string
+	// CompleteRotation completes a pending rotation of an API key when its
+	// new secret first authenticates a request (app.Service.CompleteRotation
+	// does, writing its events). An error with keygate.CodeInvalidToken
+	// refuses the secret. Without it, the new secret of a pending rotation
+	// never authenticates.
+	CompleteRotation func(ctx context.Context, apiKeyID, rotationID string) error
 	// DocsURL is the base of the documentation_url of the errors Guard
 	// writes; default Paddle's docs.
 	DocsURL string
@@ -141,7 +147,11 @@ func (v *Verifier) Authenticate(ctx context.Context, env keygate.Environment, he
 		if rec, known := v.cache.get(id, now); known && rec != nil {
 			v.Metrics.hit.Inc()
 			hash := credential.HashSecret(secret)
-			if subtle.ConstantTimeCompare(hash[:], rec.hash[:]) != 1 || !rec.checkValid(token[:len(token)-credential.CheckLen-1], check) {
+			match := subtle.ConstantTimeCompare(hash[:], rec.hash[:]) == 1
+			if !match && rec.rot != nil {
+				return v.rotated(ctx, rec, token, hash, now, perm)
+			}
+			if !match || !rec.checkValid(token[:len(token)-credential.CheckLen-1], check) {
 				v.Metrics.result(resultInvalid)
 				return Principal{}, ErrInvalidToken
 			}
@@ -194,7 +204,11 @@ func (v *Verifier) authenticateSlow(ctx context.Context, env keygate.Environment
 		rec = decoy // the same work as a wrong secret, then the same answer
 	}
 	hash := credential.HashSecret(tok.Secret)
-	if subtle.ConstantTimeCompare(hash[:], rec.hash[:]) != 1 || rec.principal.Environment != env {
+	match := subtle.ConstantTimeCompare(hash[:], rec.hash[:]) == 1
+	if !match && rec.rot != nil && rec.principal.Environment == env {
+		return v.rotated(ctx, rec, token, hash, now, perm)
+	}
+	if !match || rec.principal.Environment != env {
 		v.Metrics.result(resultInvalid)
 		return Principal{}, ErrInvalidToken
 	}
@@ -241,7 +255,12 @@ func (v *Verifier) lookup(ctx context.Context, id string, now int64) (*record, e
 	}
 	v.Metrics.miss()
 	return v.load(ctx, v.cache, id, now, func(tx keygate.Tx) (*record, error) {
-		return keyRecord(tx.FindAPIKeyByID(ctx, "apikey_"+id))
+		k, err := tx.FindAPIKeyByID(ctx, "apikey_"+id)
+		if err != nil {
+			return nil, err
+		}
+		rec := newRecord(k)
+		return rec, loadRotation(ctx, tx, k, rec, now)
 	})
 }
 

@@ -65,7 +65,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if madeKey {
 		logger.Warn("made a new key to seal webhook secrets; back it up, and give every node the same key with KEYGATE_ENCRYPTION_KEY", "file", filepath.Join(c.cfg.DataDir, keyFileName))
 	}
-	verifier := auth.New(auth.Config{Store: store, Logger: logger, DocsURL: c.cfg.DocsURL, KeyPrefix: c.cfg.KeyPrefix})
+	var svc *app.Service
+	verifier := auth.New(auth.Config{Store: store, Logger: logger, DocsURL: c.cfg.DocsURL, KeyPrefix: c.cfg.KeyPrefix,
+		CompleteRotation: func(ctx context.Context, keyID, rotationID string) error {
+			_, err := svc.CompleteRotation(ctx, keyID, rotationID)
+			return err
+		}})
 	dispatcher := notify.NewDispatcher(notify.Config{
 		Store: store, Sealer: sealer, Mailer: c.cfg.mailer, Lease: c.cfg.lease, Logger: logger, AddressPolicy: c.cfg.addressPolicy,
 		Schedules: map[keygate.Environment]keygate.RetrySchedule{
@@ -73,7 +78,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			keygate.Sandbox: schedule(keygate.SandboxRetries, c.cfg.retryBase, c.cfg.sdbxRetries),
 		},
 	})
-	svc := app.New(store)
+	svc = app.New(store)
 	svc.Changed, svc.Wake, svc.Sealer = verifier.Invalidate, dispatcher.Wake, sealer
 	svc.AddressPolicy, svc.HashBudget = c.cfg.addressPolicy, c.cfg.hashBudget
 	svc.KeyPrefix = c.cfg.KeyPrefix
