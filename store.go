@@ -61,6 +61,15 @@ type Tx interface {
 	// code is untouched). Of any number of redemptions at once, exactly one
 	// succeeds.
 	RedeemMagicCode(ctx context.Context, hash []byte, env Environment, now time.Time) (userID string, err error)
+	// CreateSetupLink stores a one-time set-up link (its hash) for env.
+	CreateSetupLink(ctx context.Context, hash []byte, env Environment, expires, now time.Time) error
+	// FindSetupLink returns nil if the link is unused, unexpired at now and
+	// of env; CodeNotFound otherwise.
+	FindSetupLink(ctx context.Context, hash []byte, env Environment, now time.Time) error
+	// RedeemSetupLink marks the link used if FindSetupLink would accept it;
+	// CodeNotFound otherwise. Of any number of redemptions at once, in any
+	// processes, exactly one succeeds.
+	RedeemSetupLink(ctx context.Context, hash []byte, env Environment, now time.Time) error
 	// UpdateAccountBusiness writes an account's name and business details.
 	UpdateAccountBusiness(ctx context.Context, id, name string, business []byte, now time.Time) error
 	// FindAccountBusiness returns an account's business details (JSON).

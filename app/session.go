@@ -91,10 +91,12 @@ func (s *Service) HasUsers(ctx context.Context, env keygate.Environment) (bool, 
 }
 
 // SetUp creates the first account and its first user of the account's
-// environment, and signs the user in, in one transaction that refuses
-// (CodeConflict) once that environment has a user. Each environment is set
-// up on its own.
-func (s *Service) SetUp(ctx context.Context, account keygate.AccountCreate, user keygate.UserCreate) (*keygate.Session, string, error) {
+// environment, and signs the user in, in one transaction that uses up the
+// set-up link (CodeNotFound if it is not valid, or of another environment
+// than the account) and refuses (CodeConflict) once that environment has a
+// user. Each environment is set up on its own. A refused set-up leaves the
+// link unused.
+func (s *Service) SetUp(ctx context.Context, link string, account keygate.AccountCreate, user keygate.UserCreate) (*keygate.Session, string, error) {
 	if err := account.Validate(); err != nil {
 		return nil, "", err
 	}
@@ -110,7 +112,11 @@ func (s *Service) SetUp(ctx context.Context, account keygate.AccountCreate, user
 	}
 	u := &keygate.User{ID: credential.NewID("usr", now), AccountID: a.ID, Environment: a.Environment, Email: email,
 		PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	linkHash := sha256.Sum256([]byte(link))
 	err = s.Store.Update(ctx, func(tx keygate.Tx) error {
+		if err := tx.RedeemSetupLink(ctx, linkHash[:], a.Environment, now); err != nil {
+			return err
+		}
 		if n, err := tx.CountUsers(ctx, a.Environment); err != nil {
 			return err
 		} else if n > 0 {

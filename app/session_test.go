@@ -54,7 +54,9 @@ func TestSignInFloodMemory(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	svc := app.New(db)
 	svc.HashBudget = credential.NewHashBudget(credential.DefaultHashBudget, credential.DefaultHashWait)
-	_, _, err = svc.SetUp(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"}, keygate.UserCreate{Email: "ada@example.com", Password: "a long password"})
+	link, err := svc.NewSetupLink(ctx, keygate.Live)
+	require.NoError(t, err)
+	_, _, err = svc.SetUp(ctx, link, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"}, keygate.UserCreate{Email: "ada@example.com", Password: "a long password"})
 	require.NoError(t, err)
 
 	runtime.GC()

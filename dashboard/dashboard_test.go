@@ -86,7 +86,7 @@ func csrf(t testing.TB, body string) string {
 // signed in to it.
 func (b *bundle) signedIn(t testing.TB) *browser {
 	br := b.browser(t)
-	token := b.dash.NewSetupToken()
+	token := mustSetupToken(t, b.dash)
 	_, body := br.get("/setup?token=" + token)
 	resp, _ := br.post("/setup", url.Values{"csrf": {csrf(t, body)}, "token": {token}, "account": {"Acme"}, "email": {"ada@example.com"}, "password": {"a long password"}})
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
@@ -110,7 +110,7 @@ func TestSecurityHeaders(t *testing.T) {
 func TestSetupAndSignIn(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	token := b.dash.NewSetupToken()
+	token := mustSetupToken(t, b.dash)
 	br := b.browser(t)
 	_, body := br.get("/setup?token=" + token)
 	resp, _ := br.post("/setup", url.Values{"csrf": {csrf(t, body)}, "token": {token}, "account": {"Acme"}, "email": {"ada@example.com"}, "password": {"a long password"}})
@@ -289,7 +289,7 @@ func TestSecureCookies(t *testing.T) {
 	client := tls.Client()
 	client.Jar = jar
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	token := b.dash.NewSetupToken()
+	token := mustSetupToken(t, b.dash)
 	resp, err := client.Get(tls.URL + "/setup?token=" + token)
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
@@ -317,7 +317,7 @@ func TestSecureCookies(t *testing.T) {
 func TestSetupLinkExpires(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	token := b.dash.NewSetupToken()
+	token := mustSetupToken(t, b.dash)
 	br := b.browser(t)
 	resp, _ := br.get("/setup?token=" + token)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -346,4 +346,12 @@ func TestClientTokensTab(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	_, body = br.get("/authentication/client-tokens")
 	require.Contains(t, body, "<td>Revoked</td>")
+}
+
+// mustSetupToken makes a set-up link's token on d.
+func mustSetupToken(t testing.TB, d *dashboard.Server) string {
+	t.Helper()
+	token, err := d.NewSetupToken(context.Background())
+	require.NoError(t, err)
+	return token
 }

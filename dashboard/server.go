@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"embed"
 	"fmt"
 	"html/template"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/keygate/keygate"
@@ -53,15 +51,6 @@ type Server struct {
 	pages    map[string]*template.Template
 	handler  http.Handler
 	throttle *throttle
-
-	setupMu sync.Mutex
-	setup   *setupToken
-}
-
-// setupToken is the one-time first-run link.
-type setupToken struct {
-	hash    [sha256.Size]byte
-	expires time.Time
 }
 
 // NewServer returns the dashboard of cfg.Environment over svc.

@@ -1,43 +1,34 @@
 package dashboard
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
+	"context"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/keygate/keygate"
-	"github.com/keygate/keygate/credential"
+	"github.com/keygate/keygate/app"
 )
 
-// SetupLifetime is how long the first-run link works.
-const SetupLifetime = time.Hour
+// SetupLifetime is how long a first-run link works.
+const SetupLifetime = app.SetupLifetime
 
-// NewSetupToken makes the one-time first-run link's token, valid for
-// SetupLifetime, replacing any earlier one. serve prints the link when the
-// store has no user; no default password exists anywhere.
-func (s *Server) NewSetupToken() string {
-	token := credential.NewSessionToken()
-	s.setupMu.Lock()
-	s.setup = &setupToken{hash: sha256.Sum256([]byte(token)), expires: s.cfg.Now().Add(SetupLifetime)}
-	s.setupMu.Unlock()
-	return token
-}
-
-// validSetup reports whether token is the live first-run token.
-func (s *Server) validSetup(token string) bool {
-	s.setupMu.Lock()
-	defer s.setupMu.Unlock()
-	h := sha256.Sum256([]byte(token))
-	return s.setup != nil && s.cfg.Now().Before(s.setup.expires) && subtle.ConstantTimeCompare(h[:], s.setup.hash[:]) == 1
+// NewSetupToken makes a one-time first-run link's token, valid for
+// SetupLifetime on any node of the cluster (it is kept in the database).
+// serve prints the link when the store has no user; no default password
+// exists anywhere.
+func (s *Server) NewSetupToken(ctx context.Context) (string, error) {
+	return s.svc.NewSetupLink(ctx, s.cfg.Environment)
 }
 
 func (s *Server) handleSetupForm(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
-	if !s.validSetup(token) {
+	if err := s.svc.ValidSetupLink(r.Context(), s.cfg.Environment, token); keygate.ErrorCode(err) == keygate.CodeNotFound {
 		s.failSetup(w, r)
+		return
+	} else if err != nil {
+		s.serveError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "setup.html", page{Title: "Set up keygate", CSRF: s.preSessionCSRF(w, r), Data: token})
@@ -49,20 +40,16 @@ func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, keygate.CodeForbidden, "This form has expired. Open the set-up link again.")
 		return
 	}
-	if !s.validSetup(token) {
-		s.failSetup(w, r)
-		return
-	}
-	_, sessionToken, err := s.svc.SetUp(r.Context(),
+	_, sessionToken, err := s.svc.SetUp(r.Context(), token,
 		keygate.AccountCreate{Environment: s.cfg.Environment, Name: r.PostFormValue("account")},
 		keygate.UserCreate{Email: r.PostFormValue("email"), Password: r.PostFormValue("password")})
-	if err != nil {
+	if keygate.ErrorCode(err) == keygate.CodeNotFound { // the link is used or expired
+		s.failSetup(w, r)
+		return
+	} else if err != nil {
 		s.renderForm(w, r, "setup.html", page{Title: "Set up keygate", CSRF: s.preSessionCSRF(w, r), Data: token}, err)
 		return
 	}
-	s.setupMu.Lock()
-	s.setup = nil // single use
-	s.setupMu.Unlock()
 	s.setCookie(w, r, sessionCookie, sessionToken, keygate.SessionLifetime)
 	http.Redirect(w, r, "/authentication", http.StatusSeeOther)
 }

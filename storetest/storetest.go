@@ -65,6 +65,7 @@ func Run(t *testing.T, h Harness) {
 		"RotationExpiry":       testRotationExpiry,
 		"RotationList":         testRotationList,
 		"KeyPrefix":            testKeyPrefix,
+		"SetupLinks":           testSetupLinks,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -133,8 +133,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			if hasUsers, err := svc.HasUsers(ctx, env); err != nil {
 				logger.Error("count users", "environment", env, "err", err)
 			} else if !hasUsers {
-				fmt.Fprintf(e.stderr, "keygate: no user yet: set up the %s environment at %s/setup?token=%s (valid %v, once)\n",
-					env, strings.TrimSuffix(publicURL, "/"), d.NewSetupToken(), dashboard.SetupLifetime)
+				if token, err := d.NewSetupToken(ctx); err != nil {
+					logger.Error("make a set-up link", "environment", env, "err", err)
+				} else {
+					fmt.Fprintf(e.stderr, "keygate: no user yet: set up the %s environment at %s/setup?token=%s (valid %v, once, on any node)\n",
+						env, strings.TrimSuffix(publicURL, "/"), token, dashboard.SetupLifetime)
+				}
 			}
 			return d
 		}
