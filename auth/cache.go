@@ -1,83 +1,237 @@
 package auth
 
 import (
+	"hash/maphash"
 	"sync"
 	"sync/atomic"
 )
 
-// shardCount is the number of independently locked parts of the negative
-// cache, so that concurrent misses rarely wait for each other.
+// shardCount is the number of independently locked parts of a cache, so
+// that concurrent misses and changes rarely wait for each other.
 const shardCount = 64
 
-// cache maps a credential's ID body to its record, and remembers IDs known
-// not to exist until a deadline. Found records live in a sync.Map, whose
-// reads take no lock: the hot path is a load. It is bounded: past its size a
-// put drops an arbitrary entry, which costs that credential a reload.
+// minBuckets is the size a cache's table starts at.
+const minBuckets = 1024
+
+// cache maps a key (a credential's ID body, or another key for legacy keys
+// and client-side tokens) to its record, and remembers keys known not to
+// exist until a deadline.
+//
+// Found records live in a hash table of chains that readers walk without a
+// lock: a lookup is a hash, an atomic load per step, and a comparison. The
+// chains are linked through the records themselves (record.next), so an
+// entry costs one pointer beyond its record. Writers lock the shard of the
+// bucket; a table that fills is regrown under every shard's lock, and a
+// reader that raced with the regrowth may miss a key it would have found,
+// which costs only a store read, never a wrong answer. The cache is
+// bounded: past its size a put drops an arbitrary entry, which costs that
+// credential a reload.
 type cache struct {
-	found    sync.Map // string → *record
-	count    atomic.Int64
-	max      int64
-	shards   [shardCount]shard
+	table  atomic.Pointer[table]
+	seed   maphash.Seed
+	count  atomic.Int64
+	max    int64
+	evict  atomic.Uint64 // where the next eviction looks
+	shards [shardCount]shard
+	// perShard bounds each shard's negative entries.
 	perShard int
 }
 
-// shard holds part of the IDs known not to exist.
+// table is a power-of-two array of chain heads.
+type table struct {
+	buckets []atomic.Pointer[record]
+	mask    uint64
+}
+
+// shard holds part of the keys known not to exist, and serialises the
+// writes of its buckets (those whose index is the shard's modulo
+// shardCount).
 type shard struct {
 	mu       sync.Mutex
-	notFound map[string]int64 // ID → Unix nanoseconds until which it is known absent
+	notFound map[string]int64 // key → Unix nanoseconds until which it is known absent
 }
 
 func newCache(maxEntries int) *cache {
-	c := &cache{max: int64(max(1, maxEntries)), perShard: max(1, maxEntries/shardCount)}
+	c := &cache{max: int64(max(1, maxEntries)), perShard: max(1, maxEntries/shardCount), seed: maphash.MakeSeed()}
+	c.table.Store(newTable(minBuckets))
 	for i := range c.shards {
 		c.shards[i].notFound = map[string]int64{}
 	}
 	return c
 }
 
-// shardOf picks the shard of an ID body from its last two characters, which
-// are random in a ULID.
-func (c *cache) shardOf(id string) *shard {
-	if len(id) < 2 {
-		return &c.shards[0]
-	}
-	return &c.shards[(int(id[len(id)-1])*31+int(id[len(id)-2]))%shardCount]
+func newTable(n int) *table {
+	return &table{buckets: make([]atomic.Pointer[record], n), mask: uint64(n - 1)}
 }
 
-// get returns the record of id; known is false when the cache does not know
-// id either way, and rec is nil (with known true) when id is known absent.
-func (c *cache) get(id string, now int64) (rec *record, known bool) {
-	if v, ok := c.found.Load(id); ok {
-		return v.(*record), true
+func (c *cache) hash(key string) uint64 { return maphash.String(c.seed, key) }
+
+// shardOf returns the shard of a hash: its low bits, which are also the low
+// bits of its bucket index at any table size.
+func (c *cache) shardOf(h uint64) *shard { return &c.shards[h%shardCount] }
+
+// find returns the record of key in the table, or nil.
+func (c *cache) find(key string, h uint64) *record {
+	t := c.table.Load()
+	for r := t.buckets[h&t.mask].Load(); r != nil; r = r.next.Load() {
+		if r.key() == key {
+			return r
+		}
 	}
-	s := c.shardOf(id)
+	return nil
+}
+
+// get returns the record of key; known is false when the cache does not
+// know key either way, and rec is nil (with known true) when key is known
+// absent.
+func (c *cache) get(key string, now int64) (rec *record, known bool) {
+	h := c.hash(key)
+	if r := c.find(key, h); r != nil {
+		return r, true
+	}
+	s := c.shardOf(h)
 	s.mu.Lock()
-	until, ok := s.notFound[id]
+	until, ok := s.notFound[key]
 	s.mu.Unlock()
 	return nil, ok && now < until
 }
 
-// put stores rec for id.
-func (c *cache) put(id string, rec *record) {
-	s := c.shardOf(id)
+// put stores rec for key. rec must be new: it becomes a link of a chain.
+func (c *cache) put(key string, rec *record) {
+	h := c.hash(key)
+	rec.setKey(key)
+	s := c.shardOf(h)
 	s.mu.Lock()
-	delete(s.notFound, id)
+	delete(s.notFound, key)
+	t := c.table.Load()
+	head := &t.buckets[h&t.mask]
+	rec.next.Store(head.Load())
+	head.Store(rec) // first the new record, then the old one goes: a reader sees one or the other
+	replaced := unlinkAfter(rec, key)
 	s.mu.Unlock()
-	if _, loaded := c.found.Swap(id, rec); !loaded && c.count.Add(1) > c.max {
-		c.found.Range(func(k, _ any) bool {
-			if k.(string) != id {
-				c.remove(k.(string))
-				return false
-			}
-			return true
-		})
+	if replaced {
+		return
+	}
+	if n := c.count.Add(1); n > c.max {
+		c.evictOne(key)
+	} else if n > int64(len(t.buckets)) && len(t.buckets) < int(c.max) {
+		c.grow(t)
 	}
 }
 
-// putAbsent records that id does not exist, until until. A full shard first
-// drops the entries that expired by now.
-func (c *cache) putAbsent(id string, now, until int64) {
-	s := c.shardOf(id)
+// unlinkAfter removes the first record of key after first in its chain,
+// reporting whether there was one. The caller holds the chain's shard.
+func unlinkAfter(first *record, key string) bool {
+	for prev := first; ; {
+		r := prev.next.Load()
+		if r == nil {
+			return false
+		}
+		if r.key() == key {
+			prev.next.Store(r.next.Load())
+			return true
+		}
+		prev = r
+	}
+}
+
+// remove forgets key, found or not.
+func (c *cache) remove(key string) {
+	h := c.hash(key)
+	s := c.shardOf(h)
+	s.mu.Lock()
+	delete(s.notFound, key)
+	removed := c.unlink(c.table.Load(), h, key)
+	s.mu.Unlock()
+	if removed {
+		c.count.Add(-1)
+	}
+}
+
+// unlink removes key from its chain in t. The caller holds its shard.
+func (c *cache) unlink(t *table, h uint64, key string) bool {
+	head := &t.buckets[h&t.mask]
+	r := head.Load()
+	if r == nil {
+		return false
+	}
+	if r.key() == key {
+		head.Store(r.next.Load())
+		return true
+	}
+	return unlinkAfter(r, key)
+}
+
+// evictOne drops one entry other than keep, from the next non-empty bucket
+// after the last eviction.
+func (c *cache) evictOne(keep string) {
+	t := c.table.Load()
+	for range len(t.buckets) {
+		i := c.evict.Add(1) & t.mask
+		s := &c.shards[i%shardCount]
+		s.mu.Lock()
+		if c.table.Load() != t {
+			s.mu.Unlock()
+			return // regrown meanwhile; the next put tries again
+		}
+		r := t.buckets[i].Load()
+		if r != nil && r.key() == keep {
+			r = r.next.Load()
+		}
+		removed := r != nil && c.unlink(t, i, r.key())
+		s.mu.Unlock()
+		if removed {
+			c.count.Add(-1)
+			return
+		}
+	}
+}
+
+// grow replaces t by a table four times its size, relinking every record,
+// under every shard's lock.
+func (c *cache) grow(t *table) {
+	c.lockAll()
+	defer c.unlockAll()
+	if c.table.Load() != t {
+		return // another put grew it
+	}
+	bigger := newTable(min(len(t.buckets)*4, nextPow2(int(c.max))))
+	for i := range t.buckets {
+		for r := t.buckets[i].Load(); r != nil; {
+			next := r.next.Load()
+			head := &bigger.buckets[c.hash(r.key())&bigger.mask]
+			r.next.Store(head.Load())
+			head.Store(r)
+			r = next
+		}
+	}
+	c.table.Store(bigger)
+}
+
+func (c *cache) lockAll() {
+	for i := range c.shards {
+		c.shards[i].mu.Lock()
+	}
+}
+
+func (c *cache) unlockAll() {
+	for i := range c.shards {
+		c.shards[i].mu.Unlock()
+	}
+}
+
+func nextPow2(n int) int {
+	p := minBuckets
+	for p < n {
+		p *= 2
+	}
+	return p
+}
+
+// putAbsent records that key does not exist, until until. A full shard
+// first drops the entries that expired by now.
+func (c *cache) putAbsent(key string, now, until int64) {
+	s := c.shardOf(c.hash(key))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.notFound) >= c.perShard {
@@ -93,31 +247,17 @@ func (c *cache) putAbsent(id string, now, until int64) {
 			delete(s.notFound, k)
 		}
 	}
-	s.notFound[id] = until
-}
-
-// remove forgets id, found or not.
-func (c *cache) remove(id string) {
-	if _, loaded := c.found.LoadAndDelete(id); loaded {
-		c.count.Add(-1)
-	}
-	s := c.shardOf(id)
-	s.mu.Lock()
-	delete(s.notFound, id)
-	s.mu.Unlock()
+	s.notFound[key] = until
 }
 
 // clear forgets everything.
 func (c *cache) clear() {
-	c.found.Range(func(k, _ any) bool {
-		c.remove(k.(string))
-		return true
-	})
+	c.lockAll()
+	defer c.unlockAll()
+	c.table.Store(newTable(minBuckets))
+	c.count.Store(0)
 	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.Lock()
-		clear(s.notFound)
-		s.mu.Unlock()
+		clear(c.shards[i].notFound)
 	}
 }
 

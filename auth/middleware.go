@@ -65,12 +65,12 @@ func (v *Verifier) authenticateClientToken(ctx context.Context, env keygate.Envi
 	} else {
 		v.Metrics.cache(rec != nil)
 	}
-	if rec == nil || rec.principal.Environment != env || !rec.active {
+	if rec == nil || rec.env != envCodeOf(env) || !rec.active {
 		v.Metrics.result(resultInvalid)
 		return Principal{}, ErrInvalidClientToken
 	}
 	v.Metrics.result(resultOK)
-	return rec.principal, nil
+	return rec.principal(), nil
 }
 
 // Guard returns net/http middleware that lets a request through only with a

@@ -47,7 +47,7 @@ func loadRotation(ctx context.Context, tx keygate.Tx, k *keygate.APIKey, rec *re
 			rot.oldUntil = r.ExpiresAt.UnixNano()
 		}
 	}
-	rec.rot = rot
+	rec.rareState().rot = rot
 	return nil
 }
 
@@ -59,7 +59,7 @@ func loadRotation(ctx context.Context, tx keygate.Tx, k *keygate.APIKey, rec *re
 // is ErrInvalidToken. The check digits are verified here, never cached: they
 // differ from the current secret's.
 func (v *Verifier) rotated(ctx context.Context, rec *record, token string, hash [sha256.Size]byte, now int64, perm keygate.PermissionSet) (Principal, error) {
-	rot := rec.rot
+	rot := rec.rot()
 	old := subtle.ConstantTimeCompare(hash[:], rot.oldHash[:]) == 1 && rot.oldUntil != 0
 	pending := subtle.ConstantTimeCompare(hash[:], rot.pendingHash[:]) == 1 && rot.pendingID != ""
 	body, check := token[:len(token)-credential.CheckLen-1], token[len(token)-credential.CheckLen:]
@@ -68,7 +68,7 @@ func (v *Verifier) rotated(ctx context.Context, rec *record, token string, hash 
 	case old && now < rot.oldUntil:
 		return v.decide(rec, now, perm)
 	case pending && rec.usable(now):
-		if err := v.complete(ctx, rec.principal.CredentialID, rot.pendingID); err != nil {
+		if err := v.complete(ctx, rec.credentialID, rot.pendingID); err != nil {
 			if keygate.ErrorCode(err) != keygate.CodeInvalidToken {
 				v.Metrics.result(resultError)
 				return Principal{}, err

@@ -99,7 +99,9 @@ func (v *Verifier) follow(ctx context.Context, seq int64) (int64, error) {
 // touch notes a use of rec at now. It queues rec for the next write at most
 // once per write, so a busy key costs one atomic store per request.
 func (v *Verifier) touch(rec *record, now int64) {
-	rec.lastUsed.Store(now)
+	if rec.lastUsed.Load() != now { // the coarse clock: a store per tick, not per request
+		rec.lastUsed.Store(now)
+	}
 	rec.requests.Add(1)
 	if rec.pending.Load() || !rec.pending.CompareAndSwap(false, true) {
 		return
@@ -122,7 +124,7 @@ func (v *Verifier) flush(ctx context.Context) {
 	uses := make([]keygate.LastUse, len(recs))
 	for i, r := range recs {
 		r.pending.Store(false) // before reading lastUsed: a use after this re-queues
-		uses[i] = keygate.LastUse{ID: r.principal.CredentialID, At: time.Unix(0, r.lastUsed.Load()).UTC(), Requests: r.requests.Swap(0)}
+		uses[i] = keygate.LastUse{ID: r.credentialID, At: time.Unix(0, r.lastUsed.Load()).UTC(), Requests: r.requests.Swap(0)}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

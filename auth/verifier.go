@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/subtle"
 	"log/slog"
 	"strings"
 	"sync"
@@ -147,8 +146,8 @@ func (v *Verifier) Authenticate(ctx context.Context, env keygate.Environment, he
 		if rec, known := v.cache.get(id, now); known && rec != nil {
 			v.Metrics.hit.Inc()
 			hash := credential.HashSecret(secret)
-			match := subtle.ConstantTimeCompare(hash[:], rec.hash[:]) == 1
-			if !match && rec.rot != nil {
+			match := rec.hashMatches(&hash)
+			if !match && rec.rot() != nil {
 				return v.rotated(ctx, rec, token, hash, now, perm)
 			}
 			if !match || !rec.checkValid(token[:len(token)-credential.CheckLen-1], check) {
@@ -204,11 +203,11 @@ func (v *Verifier) authenticateSlow(ctx context.Context, env keygate.Environment
 		rec = decoy // the same work as a wrong secret, then the same answer
 	}
 	hash := credential.HashSecret(tok.Secret)
-	match := subtle.ConstantTimeCompare(hash[:], rec.hash[:]) == 1
-	if !match && rec.rot != nil && rec.principal.Environment == env {
+	match := rec.hashMatches(&hash)
+	if !match && rec.rot() != nil && rec.env == envCodeOf(env) {
 		return v.rotated(ctx, rec, token, hash, now, perm)
 	}
-	if !match || rec.principal.Environment != env {
+	if !match || rec.env != envCodeOf(env) {
 		v.Metrics.result(resultInvalid)
 		return Principal{}, ErrInvalidToken
 	}
@@ -222,13 +221,13 @@ func (v *Verifier) decide(rec *record, now int64, perm keygate.PermissionSet) (P
 		v.Metrics.result(resultInvalid)
 		return Principal{}, ErrInvalidToken
 	}
-	if perm != 0 && !rec.principal.Permissions.HasBit(perm) {
+	if perm != 0 && !rec.permissions.HasBit(perm) {
 		v.Metrics.result(resultForbidden)
 		return Principal{}, ErrForbidden
 	}
 	v.touch(rec, now)
 	v.Metrics.result(resultOK)
-	return rec.principal, nil
+	return rec.principal(), nil
 }
 
 // bearerToken returns the token of "Bearer <token>". The scheme is matched
@@ -277,9 +276,8 @@ func (v *Verifier) lookupPartner(ctx context.Context, id string, now int64) (*re
 			return nil, err
 		}
 		r := &record{
-			principal: Principal{Kind: credential.KindPartnerKey, CredentialID: p.KeyID, Environment: p.Environment,
-				Permissions: keygate.AllPermissionSet, PartnerID: p.ID},
-			active: true,
+			kind: uint8(credential.KindPartnerKey), credentialID: strings.Clone(p.KeyID), env: envCodeOf(p.Environment),
+			permissions: keygate.AllPermissionSet, rare: &rareState{partnerID: strings.Clone(p.ID)}, active: true,
 		}
 		copy(r.hash[:], p.KeyHash)
 		return r, nil
@@ -300,7 +298,7 @@ func (v *Verifier) lookupLegacy(ctx context.Context, env keygate.Environment, ke
 	})
 	if rec != nil {
 		v.legacyMu.Lock()
-		v.legacyIDs[rec.principal.CredentialID] = cacheKey
+		v.legacyIDs[rec.credentialID] = cacheKey
 		v.legacyMu.Unlock()
 	}
 	return rec, err
@@ -332,7 +330,7 @@ func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, fi
 			return nil, err
 		}
 		if cacheable {
-			c.put(strings.Clone(key), rec)
+			c.put(key, rec)
 		}
 		return rec, nil
 	})
