@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/credential"
 )
 
 // testChangeFeed checks that every change to a key appears in the feed, in
@@ -56,4 +58,93 @@ func testChangeFeed(t *testing.T, h Harness) {
 		return err
 	}))
 	require.Equal(t, changes[1:2], page)
+}
+
+// testChangeFeedConcurrent checks the feed's order with writers committing
+// at once on several connections, each holding its transaction open a
+// while after its write: a reader that follows the feed as nodes do
+// ("seq > the last seen", page by page) must see every change exactly
+// once, in increasing seq: a change whose seq a later reader has passed
+// when it becomes visible would be lost to every node.
+func testChangeFeedConcurrent(t *testing.T, h Harness) {
+	b := setup(t, h)
+	a := b.mustAccount(t, keygate.Live)
+	var start int64
+	require.NoError(t, b.store.View(b.ctx, func(tx keygate.Tx) (err error) {
+		start, err = tx.LastChangeSeq(b.ctx)
+		return err
+	}))
+	const writers, perWriter = 8, 25
+	done := make(chan struct{})
+	seen := make(chan []int64, 1)
+	go func() { seen <- followFeed(t, b, start, done) }()
+
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWriter {
+				err := b.store.Update(b.ctx, func(tx keygate.Tx) error {
+					now := T0.Add(time.Duration(w*perWriter+i) * time.Millisecond)
+					ct := &keygate.ClientToken{ID: credential.NewID("ctkn", now), AccountID: a.ID, Environment: keygate.Live,
+						Token: credential.NewClientToken(credential.EnvLive), Name: "t", Status: keygate.ClientTokenActive, CreatedAt: now, UpdatedAt: now}
+					if err := tx.CreateClientToken(b.ctx, ct); err != nil {
+						return err
+					}
+					time.Sleep(time.Duration(i%4) * time.Millisecond) // commit late
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(done)
+	got := <-seen
+
+	var all []keygate.Change
+	require.NoError(t, b.store.View(b.ctx, func(tx keygate.Tx) (err error) {
+		all, err = tx.FindChanges(b.ctx, start, 10*writers*perWriter)
+		return err
+	}))
+	require.Len(t, all, writers*perWriter)
+	want := make([]int64, len(all))
+	for i, c := range all {
+		want[i] = c.Seq
+	}
+	require.Equal(t, want, got, "the follower saw every change once, in order")
+}
+
+// followFeed reads the feed after start the way a node does, until done is
+// closed and a last read finds nothing new, and returns the seqs it saw.
+func followFeed(t *testing.T, b *bundle, start int64, done <-chan struct{}) []int64 {
+	var got []int64
+	seq := start
+	for {
+		finished := false
+		select {
+		case <-done:
+			finished = true
+		default:
+		}
+		var page []keygate.Change
+		if err := b.store.View(b.ctx, func(tx keygate.Tx) (err error) {
+			page, err = tx.FindChanges(b.ctx, seq, 7)
+			return err
+		}); err != nil {
+			t.Error(err)
+			return got
+		}
+		for _, c := range page {
+			got = append(got, c.Seq)
+			seq = c.Seq
+		}
+		if finished && len(page) == 0 {
+			return got
+		}
+	}
 }

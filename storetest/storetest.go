@@ -49,6 +49,7 @@ func Run(t *testing.T, h Harness) {
 		"NoSecretsAtRest":      testNoSecretsAtRest,
 		"PaginationCountLimit": testPaginationCountLimit,
 		"ChangeFeed":           testChangeFeed,
+		"ChangeFeedConcurrent": testChangeFeedConcurrent,
 		"APIKeyPatch":          testAPIKeyPatch,
 		"NotificationSettings": testNotificationSettings,
 		"FanOut":               testFanOut,

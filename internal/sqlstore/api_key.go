@@ -16,9 +16,6 @@ func (tx *Tx) CreateAPIKey(ctx context.Context, k *keygate.APIKey) error {
 	if err != nil {
 		return tx.db.internal("CreateAPIKey", err)
 	}
-	if err := tx.lockChanges(ctx); err != nil {
-		return err
-	}
 	err = tx.exec(ctx, "CreateAPIKey", "",
 		k.ID, k.AccountID, string(k.Environment), k.Name, nullString(k.Description), string(k.Status),
 		perms, k.Rotatable, k.Legacy, k.SecretHash, nullTime(k.ExposedAt), nullTime(k.ExpiresAt),
@@ -36,9 +33,6 @@ func (tx *Tx) UpdateAPIKey(ctx context.Context, k *keygate.APIKey) error {
 	if err != nil {
 		return tx.db.internal("UpdateAPIKey", err)
 	}
-	if err := tx.lockChanges(ctx); err != nil {
-		return err
-	}
 	err = tx.exec(ctx, "UpdateAPIKey", k.ID,
 		k.ID, k.Name, nullString(k.Description), string(k.Status), perms, k.SecretHash,
 		nullTime(k.ExposedAt), nullTime(k.ExpiresAt), nullTime(k.RevokedAt), string(k.RevokedBy), utc(k.UpdatedAt),
@@ -54,11 +48,6 @@ func (tx *Tx) UpdateAPIKey(ctx context.Context, k *keygate.APIKey) error {
 func (tx *Tx) FindAPIKeyByID(ctx context.Context, id string) (*keygate.APIKey, error) {
 	name := "FindAPIKeyByID"
 	if tx.write {
-		// The change lock comes before the row lock in every transaction,
-		// so that writers of several keys can't deadlock.
-		if err := tx.lockChanges(ctx); err != nil {
-			return nil, err
-		}
 		name = "FindAPIKeyByIDForUpdate"
 	}
 	return tx.findAPIKey(ctx, name, id, id)

@@ -2,35 +2,59 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/keygate/keygate"
 )
 
-// lockChanges takes the change lock, once per transaction. Every
-// transaction that writes a credential takes it before its first row lock on
-// one and holds it to commit: on PostgreSQL this makes the change feed's
-// order the commit order and gives every writer the same lock order; on
-// SQLite the writer is exclusive already and the query does nothing.
-func (tx *Tx) lockChanges(ctx context.Context) error {
-	if tx.changesLocked {
+// lockChanges is what writers of credentials called before their first
+// write when the change lock was held from there to commit. The lock is now
+// taken only at commit (commitChanges); it does nothing, and stays so that
+// writers that still call it keep building.
+func (tx *Tx) lockChanges(context.Context) error { return nil }
+
+// recordChange queues credential id for the change feed. The rows are
+// written at commit, under the change lock (commitChanges).
+func (tx *Tx) recordChange(_ context.Context, id string, at time.Time) error {
+	tx.changes = append(tx.changes, keygate.Change{CredentialID: id, ChangedAt: utc(at)})
+	return nil
+}
+
+// commitChanges writes the queued changes just before commit: it notifies
+// other nodes (delivered at commit, where the engine can), then takes the
+// change lock, which is held until the transaction ends, and inserts the
+// rows. Sequence numbers are drawn only under the lock and the lock is
+// released only after the commit is visible, so the feed's seq order is
+// commit-visibility order: a reader that sees seq n sees every smaller seq
+// that will ever commit (docs/decisions.md has the proof). The lock is held
+// for two round trips (the lock and inserts, then COMMIT) instead of the
+// whole transaction.
+func (tx *Tx) commitChanges(ctx context.Context) error {
+	if len(tx.changes) == 0 {
+		return nil
+	}
+	if _, err := tx.tx.ExecContext(ctx, tx.query("NotifyChange")); err != nil {
+		return tx.translate("NotifyChange", err)
+	}
+	if q, ok := tx.db.dialect.Queries["LockAndRecordChanges"]; ok {
+		ids, ats := make([]string, len(tx.changes)), make([]time.Time, len(tx.changes))
+		for i, c := range tx.changes {
+			ids[i], ats[i] = c.CredentialID, c.ChangedAt
+		}
+		if _, err := tx.tx.ExecContext(ctx, q, ids, ats); err != nil {
+			return tx.translate("LockAndRecordChanges", err)
+		}
 		return nil
 	}
 	if _, err := tx.tx.ExecContext(ctx, tx.query("LockChanges")); err != nil {
 		return tx.translate("LockChanges", err)
 	}
-	tx.changesLocked = true
-	return nil
-}
-
-// recordChange appends credential id to the change feed and, where the
-// engine can, notifies other nodes at commit.
-func (tx *Tx) recordChange(ctx context.Context, id string, at time.Time) error {
-	if err := tx.exec(ctx, "RecordChange", "", id, utc(at)); err != nil {
-		return err
-	}
-	if _, err := tx.tx.ExecContext(ctx, tx.query("NotifyChange")); err != nil {
-		return tx.translate("NotifyChange", err)
+	for _, c := range tx.changes {
+		if err := tx.exec(ctx, "RecordChange", "", c.CredentialID, c.ChangedAt); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -68,16 +92,14 @@ func (tx *Tx) LastChangeSeq(ctx context.Context) (int64, error) {
 	return seq, nil
 }
 
-// TouchAPIKeys implements keygate.Tx. It takes the change lock too: it
-// writes rows of api_keys, and every writer of them must lock in the same
-// order.
+// TouchAPIKeys implements keygate.Tx. It writes the keys in the order of
+// their IDs, so that two nodes writing overlapping sets of last uses lock
+// the rows in the same order and can't deadlock.
 func (tx *Tx) TouchAPIKeys(ctx context.Context, uses []keygate.LastUse) error {
 	if len(uses) == 0 {
 		return nil
 	}
-	if err := tx.lockChanges(ctx); err != nil {
-		return err
-	}
+	uses = slices.SortedFunc(slices.Values(uses), func(a, b keygate.LastUse) int { return strings.Compare(a.ID, b.ID) })
 	for _, u := range uses {
 		if err := tx.exec(ctx, "TouchAPIKey", "", u.ID, utc(u.At)); err != nil {
 			return err

@@ -140,9 +140,6 @@ func (tx *Tx) FindEventByID(ctx context.Context, id string) (*keygate.Event, err
 
 // FindAPIKeysExpiryDue implements keygate.Tx.
 func (tx *Tx) FindAPIKeysExpiryDue(ctx context.Context, now, noticeBefore time.Time, limit int) ([]*keygate.APIKey, error) {
-	if err := tx.lockChanges(ctx); err != nil {
-		return nil, err
-	}
 	rows, err := tx.tx.QueryContext(ctx, tx.query("FindAPIKeysExpiryDue"), utc(now), utc(noticeBefore), limit)
 	if err != nil {
 		return nil, tx.translate("FindAPIKeysExpiryDue", err)

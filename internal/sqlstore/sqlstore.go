@@ -57,7 +57,11 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, write 
 		return db.internal("begin transaction", err)
 	}
 	defer sqlTx.Rollback()
-	if err := fn(&Tx{tx: sqlTx, db: db, write: write}); err != nil {
+	tx := &Tx{tx: sqlTx, db: db, write: write}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.commitChanges(ctx); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -96,8 +100,8 @@ type Tx struct {
 	tx    *sql.Tx
 	db    *DB
 	write bool
-	// changesLocked records that this transaction holds the change lock.
-	changesLocked bool
+	// changes are the credential changes to write at commit.
+	changes []keygate.Change
 }
 
 var _ keygate.Tx = (*Tx)(nil)

@@ -106,4 +106,7 @@ SELECT id, account_id, environment, name, description, status, permissions, rota
 FROM api_keys
 WHERE status = 'active' AND expires_at <= $2 AND (expiring_notified_at IS NULL OR expires_at <= $1)
 ORDER BY expires_at LIMIT $3
-FOR UPDATE;
+-- SKIP LOCKED: a key being written elsewhere waits for the next run, so
+-- this multi-row lock never waits and can't take part in a deadlock with
+-- last-use writes, which lock in ID order.
+FOR UPDATE SKIP LOCKED;
