@@ -22,6 +22,9 @@ type rateLimiter struct {
 	limit   int
 	trusted []netip.Prefix
 	now     func() time.Time
+	// shared, if set, counts across the cluster instead, under scope.
+	shared *SharedLimits
+	scope  string
 
 	mu        sync.Mutex
 	clients   map[netip.Addr]*client
@@ -57,6 +60,9 @@ func newRateLimiter(limit int, trusted []netip.Prefix, now func() time.Time) *ra
 // must be refused.
 func (rl *rateLimiter) allow(ip netip.Addr) error {
 	now := rl.now()
+	if rl.shared != nil {
+		return rl.shared.allow(rl.scope, ip, rl.limit, now)
+	}
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	rl.sweep(now)

@@ -29,6 +29,9 @@ type Config struct {
 	DocsURL string
 	// RateLimit is requests per minute per client IP; 0 turns it off.
 	RateLimit int
+	// SharedLimits, if set, shares the rate limit's counts with the other
+	// nodes of a cluster (PostgreSQL); without it each process counts alone.
+	SharedLimits *SharedLimits
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
@@ -71,6 +74,7 @@ func NewServer(cfg Config, svc *app.Service, verifier *auth.Verifier, metrics *M
 	s := &Server{cfg: cfg, svc: svc, verifier: verifier, store: svc.Store, metrics: metrics, logger: cfg.Logger}
 	if cfg.RateLimit > 0 {
 		s.limiter = newRateLimiter(cfg.RateLimit, cfg.TrustedProxies, cfg.Now)
+		s.limiter.shared, s.limiter.scope = cfg.SharedLimits, string(cfg.Environment)
 	}
 	s.handler = s.observe(s.routes())
 	return s

@@ -88,6 +88,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	apiMetrics := api.NewMetrics()
 	registry.MustRegister(apiMetrics.Collectors()...)
 
+	var shared *api.SharedLimits
+	background := []func(context.Context){
+		dispatcher.Run,
+		func(ctx context.Context) { every(ctx, c.cfg.expiryScan, logger, "expiry scan", svc.NotifyExpiries) },
+	}
+	if counter, ok := store.(keygate.RequestCounter); ok && c.cfg.rateLimit > 0 {
+		shared = api.NewSharedLimits(counter, 0, logger)
+		background = append(background, shared.Run)
+	}
 	apiSurface := func(env keygate.Environment, publicURL string) func(net.Listener) http.Handler {
 		return func(l net.Listener) http.Handler {
 			if publicURL == "" {
@@ -95,7 +104,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			}
 			cfg := api.Config{
 				Environment: env, BaseURL: publicURL, DocsURL: c.cfg.DocsURL, RateLimit: c.cfg.rateLimit,
-				TrustedProxies: c.cfg.trusted, Logger: logger,
+				SharedLimits: shared, TrustedProxies: c.cfg.trusted, Logger: logger,
 			}
 			if upstream := c.cfg.upstreams[env]; upstream != nil {
 				cfg.Gateway = gateway.New(gateway.Config{
@@ -154,10 +163,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		surfaces = append(surfaces, surface{"verify endpoint", c.cfg.VerifyAddr, func(net.Listener) http.Handler {
 			return gateway.VerifyHandler(verifier, c.cfg.DocsURL)
 		}, nil})
-	}
-	background := []func(context.Context){
-		dispatcher.Run,
-		func(ctx context.Context) { every(ctx, c.cfg.expiryScan, logger, "expiry scan", svc.NotifyExpiries) },
 	}
 	return serveAll(ctx, logger, e, surfaces, verifier, background)
 }

@@ -1,0 +1,180 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/keygate/keygate"
+)
+
+// DefaultShareInterval is how often SharedLimits adds its counts to the
+// cluster's.
+const DefaultShareInterval = 150 * time.Millisecond
+
+// SharedLimits shares the rate limit's per-client counts among the nodes of
+// a cluster, through the database, so that a client gets the limit once
+// across the cluster. Each node counts locally and, every Interval, adds
+// what it counted to the cluster's totals in one statement and reads them
+// back: no request waits on the database.
+//
+// Between two shares a node admits a client at most its part of what the
+// client has left: (limit - cluster total) / nodes alive, rounded up. So
+// the nodes together admit at most what is left, give or take one request
+// per node, whatever the client's rate. A request past a node's part, while
+// the cluster still has room, is refused with Retry-After: 1 and no
+// lockout; past the limit, the client is refused for Lockout on every node
+// (a node that refuses it tells the others at its next share).
+type SharedLimits struct {
+	store    keygate.RequestCounter
+	node     string
+	interval time.Duration
+	logger   *slog.Logger
+
+	mu      sync.Mutex
+	clients map[sharedKey]*sharedClient
+	nodes   int
+	failing bool
+}
+
+type sharedKey struct {
+	scope string
+	ip    netip.Addr
+}
+
+// sharedClient is what a node knows of one client in the current window.
+type sharedClient struct {
+	window   time.Time
+	total    int64 // the cluster's total at the last share, this node's included
+	pending  int64 // counted here since the last share began
+	sharing  int64 // counted here, being added by the share in progress
+	blocked  time.Time
+	tell     bool // blocked here: the next share tells the others
+	lastSeen time.Time
+}
+
+// NewSharedLimits returns the shared counts of one node over store; start
+// it with Run. interval is how often counts are shared (0:
+// DefaultShareInterval).
+func NewSharedLimits(store keygate.RequestCounter, interval time.Duration, logger *slog.Logger) *SharedLimits {
+	if interval <= 0 {
+		interval = DefaultShareInterval
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	host, _ := os.Hostname()
+	b := make([]byte, 6)
+	rand.Read(b)
+	return &SharedLimits{store: store, node: host + "-" + hex.EncodeToString(b), interval: interval, logger: logger,
+		clients: map[sharedKey]*sharedClient{}, nodes: 1}
+}
+
+// Run shares the counts every interval until ctx ends.
+func (s *SharedLimits) Run(ctx context.Context) {
+	tick := time.NewTicker(s.interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			s.share(ctx, time.Now())
+		}
+	}
+}
+
+// allow counts a request from ip on scope against limit at now.
+func (s *SharedLimits) allow(scope string, ip netip.Addr, limit int, now time.Time) error {
+	window := now.Truncate(time.Minute)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := sharedKey{scope, ip}
+	c := s.clients[k]
+	if c == nil {
+		c = &sharedClient{window: window}
+		s.clients[k] = c
+	}
+	c.lastSeen = now
+	if now.Before(c.blocked) {
+		return refusal(c.blocked.Sub(now))
+	}
+	if !c.window.Equal(window) {
+		c.window, c.total, c.pending, c.sharing = window, 0, 0, 0
+	}
+	left := int64(limit) - c.total
+	local := c.pending + c.sharing
+	if local >= left {
+		c.blocked, c.tell = now.Add(Lockout), true
+		return refusal(Lockout)
+	}
+	if part := (left + int64(s.nodes) - 1) / int64(s.nodes); local >= part {
+		return refusal(time.Second) // this node's part is spent until the next share
+	}
+	c.pending++
+	return nil
+}
+
+// share adds the counts of the clients seen since the last share to the
+// cluster's and reads back the totals.
+func (s *SharedLimits) share(ctx context.Context, now time.Time) {
+	s.mu.Lock()
+	var batch []keygate.RequestCount
+	for k, c := range s.clients {
+		if c.pending == 0 && !c.tell {
+			if now.Sub(c.lastSeen) > 2*time.Minute && now.After(c.blocked) {
+				delete(s.clients, k)
+			}
+			continue
+		}
+		c.sharing, c.pending = c.pending, 0
+		rc := keygate.RequestCount{Scope: k.scope, Client: k.ip.String(), Window: c.window, Requests: c.sharing}
+		if c.tell {
+			rc.BlockedUntil, c.tell = c.blocked, false
+		}
+		batch = append(batch, rc)
+	}
+	s.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	totals, nodes, err := s.store.AddRequestCounts(ctx, s.node, batch, now)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		for _, rc := range batch { // count them again next time
+			ip, _ := netip.ParseAddr(rc.Client)
+			if c := s.clients[sharedKey{rc.Scope, ip}]; c != nil && c.window.Equal(rc.Window) {
+				c.pending, c.sharing = c.pending+c.sharing, 0
+				c.tell = c.tell || !rc.BlockedUntil.IsZero()
+			}
+		}
+		if !s.failing {
+			s.logger.Error("share rate-limit counts; counting locally until the database answers", "err", err)
+		}
+		s.failing = true
+		return
+	}
+	if s.failing {
+		s.logger.Info("share rate-limit counts: the database answers again")
+	}
+	s.failing = false
+	s.nodes = max(nodes, 1)
+	for _, t := range totals {
+		ip, _ := netip.ParseAddr(t.Client)
+		c := s.clients[sharedKey{t.Scope, ip}]
+		if c == nil || !c.window.Equal(t.Window) {
+			continue
+		}
+		c.total, c.sharing = t.Requests, 0
+		if t.BlockedUntil.After(c.blocked) {
+			c.blocked = t.BlockedUntil
+		}
+	}
+}
