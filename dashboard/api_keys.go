@@ -1,8 +1,11 @@
 package dashboard
 
 import (
+	"fmt"
 	"net/http"
-	"slices"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/keygate/keygate"
@@ -15,78 +18,129 @@ func scope(r *http.Request) app.Scope { return app.AccountScope(sessionOf(r).Acc
 
 // keyRow is one key of the list.
 type keyRow struct {
-	Key           *keygate.APIKey
-	Obfuscated    string
-	Label         string
-	CanRevoke     bool
-	CanReactivate bool
-	CanEdit       bool
+	Key         *keygate.APIKey
+	Obfuscated  string
+	Label       string
+	Status      string // the label's CSS class
+	TimeLeft    string // to reactivate a recently revoked key
+	Permissions permissionSummary
+	Menu        []menuItem
+	CSRF        string // the session's, for the menu's forms
 }
 
+// keyStatuses are the list's status filter: the value in ?status= and the
+// label it keeps.
+var keyStatuses = []struct{ Value, Label string }{
+	{"active", "Active"}, {"expiring", "Expiring soon"}, {"expired", "Expired"},
+	{"recently_revoked", "Recently revoked"}, {"revoked", "Revoked"},
+}
+
+// keysPerPage is how many keys a page of the list shows.
+const keysPerPage = keygate.DefaultPageSize
+
 // handleKeys is Developer tools > Authentication, the API keys tab: newest
-// first, a page at a time (?after=).
+// first, filtered by status (?status=) and name (?q=), keysPerPage at a
+// time (?page=).
 func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
-	f := keygate.APIKeyFilter{Page: keygate.Page{Limit: keygate.DefaultPageSize + 1, Desc: true, After: r.URL.Query().Get("after"), SkipCount: true}}
-	keys, _, err := s.svc.ListAPIKeys(r.Context(), scope(r), f)
+	q := r.URL.Query()
+	search, status := strings.TrimSpace(q.Get("q")), q.Get("status")
+	label := ""
+	for _, st := range keyStatuses {
+		if st.Value == status {
+			label = st.Label
+		}
+	}
+	keys, err := s.allKeys(r)
 	if err != nil {
 		s.serveError(w, r, err)
 		return
 	}
-	var next string
-	if len(keys) > keygate.DefaultPageSize {
-		keys = keys[:keygate.DefaultPageSize]
-		next = keys[len(keys)-1].ID
-	}
 	now := s.cfg.Now()
-	rows := make([]keyRow, len(keys))
-	for i, k := range keys {
-		label := k.Label(now)
-		rows[i] = keyRow{Key: k, Obfuscated: wire.NewAPIKey(k, now).Key, Label: label,
-			CanRevoke: label == "Active" || label == "Expiring soon", CanReactivate: label == "Recently revoked", CanEdit: label != "Expired"}
+	var rows []keyRow
+	for _, k := range keys {
+		l := k.Label(now)
+		if label != "" && l != label || search != "" && !strings.Contains(strings.ToLower(k.Name), strings.ToLower(search)) {
+			continue
+		}
+		row := s.keyRow(k, now)
+		row.CSRF = sessionOf(r).CSRFToken
+		rows = append(rows, row)
 	}
-	s.render(w, r, http.StatusOK, "keys.html", page{Title: "Authentication", Data: map[string]any{"Rows": rows, "Next": next}})
+	pageNo, _ := strconv.Atoi(q.Get("page"))
+	pages := max(1, (len(rows)+keysPerPage-1)/keysPerPage)
+	pageNo = min(max(pageNo, 1), pages)
+	shown := rows[min((pageNo-1)*keysPerPage, len(rows)):min(pageNo*keysPerPage, len(rows))]
+	link := func(n int) string {
+		v := url.Values{}
+		if search != "" {
+			v.Set("q", search)
+		}
+		if status != "" {
+			v.Set("status", status)
+		}
+		v.Set("page", strconv.Itoa(n))
+		return "/authentication?" + v.Encode()
+	}
+	data := map[string]any{"Rows": shown, "Total": len(rows), "All": len(keys), "Query": search, "Status": status, "Statuses": keyStatuses,
+		"Page": pageNo, "Pages": pages, "From": (pageNo-1)*keysPerPage + 1, "To": (pageNo-1)*keysPerPage + len(shown)}
+	if pageNo > 1 {
+		data["Prev"] = link(pageNo - 1)
+	}
+	if pageNo < pages {
+		data["Next"] = link(pageNo + 1)
+	}
+	s.render(w, r, http.StatusOK, "keys.html", page{Title: "Authentication", Notice: s.notice(r), Data: data})
 }
 
-// permissionGroup is a row of the permission checklist.
-type permissionGroup struct {
-	Entity        string
-	Read, Write   keygate.Permission
-	HasRead, HasW bool
+// allKeys returns every key of the session's account, newest first. The
+// list filters and searches them in memory: an account has hundreds of
+// keys, not millions (docs/decisions.md).
+func (s *Server) allKeys(r *http.Request) ([]*keygate.APIKey, error) {
+	var all []*keygate.APIKey
+	after := ""
+	for {
+		f := keygate.APIKeyFilter{Page: keygate.Page{Limit: keygate.MaxPageSize, Desc: true, After: after, SkipCount: true}}
+		keys, _, err := s.svc.ListAPIKeys(r.Context(), scope(r), f)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, keys...)
+		if len(keys) < keygate.MaxPageSize {
+			return all, nil
+		}
+		after = keys[len(keys)-1].ID
+	}
 }
 
-// permissionGroups lays Permissions out by entity, marking those in have.
-func permissionGroups(have []keygate.Permission) []permissionGroup {
-	var groups []permissionGroup
-	for _, p := range keygate.Permissions {
-		e := p.Entity()
-		if len(groups) == 0 || groups[len(groups)-1].Entity != e {
-			groups = append(groups, permissionGroup{Entity: e})
-		}
-		g := &groups[len(groups)-1]
-		if p == keygate.Permission(e+".read") {
-			g.Read, g.HasRead = p, slices.Contains(have, p)
-		} else {
-			g.Write, g.HasW = p, slices.Contains(have, p)
-		}
+// keyRow lays a key out for the list.
+func (s *Server) keyRow(k *keygate.APIKey, now time.Time) keyRow {
+	l := k.Label(now)
+	row := keyRow{Key: k, Obfuscated: wire.NewAPIKey(k, now).Key, Label: l, Status: strings.ReplaceAll(strings.ToLower(l), " ", "-"),
+		Permissions: summarize(k), Menu: menuOf(k, now)}
+	if l == "Recently revoked" && k.RevokedAt != nil {
+		row.TimeLeft = duration(k.RevokedAt.Add(keygate.ReactivationWindow).Sub(now)) + " left to reactivate"
 	}
-	return groups
+	return row
 }
 
-// formPermissions reads the checklist: the checked permissions, and the
-// "All read" and "All write" shortcuts.
-func formPermissions(r *http.Request) []keygate.Permission {
-	var ps []keygate.Permission
-	all := r.PostForm["all"]
-	for _, p := range keygate.Permissions {
-		kind := "read"
-		if p != keygate.Permission(p.Entity()+".read") {
-			kind = "write"
-		}
-		if slices.Contains(all, kind) || slices.Contains(r.PostForm["permissions"], string(p)) {
-			ps = append(ps, p)
-		}
+// notice is the confirmation of the change a redirect reports
+// (?done=…&key=…), or "".
+func (s *Server) notice(r *http.Request) string {
+	q := r.URL.Query()
+	text, ok := notices[q.Get("done")]
+	if !ok {
+		return ""
 	}
-	return ps
+	k, err := s.svc.GetAPIKey(r.Context(), scope(r), q.Get("key"))
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf(text, k.Name)
+}
+
+// done redirects to the list with the notice of a change to k.
+func done(w http.ResponseWriter, r *http.Request, what string, k *keygate.APIKey) {
+	http.Redirect(w, r, "/authentication?done="+what+"&key="+url.QueryEscape(k.ID), http.StatusSeeOther)
 }
 
 type keyForm struct {
@@ -138,7 +192,8 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) {
 		s.renderForm(w, r, "key_new.html", page{Title: "New API key", Data: form}, err)
 		return
 	}
-	s.render(w, r, http.StatusCreated, "key_created.html", page{Title: "API key created", Data: map[string]any{"Key": k, "Token": token}})
+	s.render(w, r, http.StatusCreated, "key_created.html", page{Title: "API key created", Notice: fmt.Sprintf(notices["created"], k.Name),
+		Data: map[string]any{"Key": k, "Token": token}})
 }
 
 // keyOf returns the key of the path's {id}, in the session's account.
@@ -180,7 +235,7 @@ func (s *Server) handleKeyEdit(w http.ResponseWriter, r *http.Request) {
 		s.renderForm(w, r, "key_edit.html", page{Title: "Edit " + k.Name, Data: form}, err)
 		return
 	}
-	http.Redirect(w, r, "/authentication", http.StatusSeeOther)
+	done(w, r, "saved", k)
 }
 
 func (s *Server) handleKeyRevokeForm(w http.ResponseWriter, r *http.Request) {
@@ -206,13 +261,14 @@ func (s *Server) handleKeyRevoke(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/authentication", http.StatusSeeOther)
+	done(w, r, "revoked", k)
 }
 
 func (s *Server) handleKeyReactivate(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.svc.ReactivateAPIKey(r.Context(), scope(r), r.PathValue("id")); err != nil {
+	k, err := s.svc.ReactivateAPIKey(r.Context(), scope(r), r.PathValue("id"))
+	if err != nil {
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/authentication", http.StatusSeeOther)
+	done(w, r, "reactivated", k)
 }

@@ -2,10 +2,9 @@ package dashboard_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/require"
 
 	"github.com/keygate/keygate"
@@ -25,197 +25,203 @@ import (
 	"github.com/keygate/keygate/sqlite"
 )
 
-// chromium returns the browser to drive, or skips the test: Debian's
-// chromium (KEYGATE_CHROMIUM overrides the path). With
-// KEYGATE_REQUIRE_BROWSER=1, as in CI, a missing browser fails instead.
-func chromium(t *testing.T) string {
-	path := os.Getenv("KEYGATE_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := exec.LookPath(path); err != nil {
-		if os.Getenv("KEYGATE_REQUIRE_BROWSER") == "1" {
-			t.Fatalf("no browser at %s: install Debian's chromium", path)
-		}
-		t.Skipf("no browser at %s: install Debian's chromium (apt-get install chromium) to run the browser tests", path)
-	}
-	return path
+// browserBundle is the dashboard beside the API it manages keys for.
+type browserBundle struct {
+	svc    *app.Service
+	dash   *dashboard.Server
+	apiURL string
+	w      *walker
 }
 
-// newBrowser starts a headless Chromium for t, closed when t ends, with
-// the flags that keep it off the network (this machine has none) and a
-// laptop's window.
-func newBrowser(t *testing.T, exe string) context.Context {
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 900))...)
-	browser, cancel := chromedp.NewContext(alloc)
-	browser, cancelTimeout := context.WithTimeout(browser, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
-	return browser
-}
-
-// artifacts is where screenshots go: KEYGATE_ARTIFACTS_DIR, or a
-// directory under the system's temporary one.
-func artifacts(t *testing.T) string {
-	dir := os.Getenv("KEYGATE_ARTIFACTS_DIR")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "keygate-screenshots")
-	}
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	return dir
-}
-
-// TestBrowser uses the dashboard as a person would, in a real Chromium,
-// beside the API it manages keys for.
-func TestBrowser(t *testing.T) {
+func newBrowserBundle(t *testing.T) *browserBundle {
 	exe := chromium(t)
-	shots := artifacts(t)
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
 	require.NoError(t, err)
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
+	t.Cleanup(stop)
 	v := auth.New(auth.Config{Store: db, FlushInterval: 100 * time.Millisecond})
 	go v.Run(runCtx)
 	sealer, err := credential.NewSealer(credential.NewSealKey())
 	require.NoError(t, err)
 	svc := &app.Service{Store: db, Now: time.Now, Changed: v.Invalidate, Sealer: sealer}
 	apiSrv := httptest.NewServer(api.NewServer(api.Config{Environment: keygate.Sandbox}, svc, v, nil))
-	defer apiSrv.Close()
-	d := dashboard.NewServer(dashboard.Config{Environment: keygate.Sandbox}, svc)
+	t.Cleanup(apiSrv.Close)
+	d := dashboard.NewServer(dashboard.Config{Environment: keygate.Sandbox, OtherDashboardURL: "http://live.keygate.test"}, svc)
 	dash := httptest.NewServer(d)
-	defer dash.Close()
+	t.Cleanup(dash.Close)
+	return &browserBundle{svc: svc, dash: d, apiURL: apiSrv.URL, w: &walker{t: t, browser: newBrowser(t, exe), base: dash.URL, shots: artifacts(t)}}
+}
 
-	browser := newBrowser(t, exe)
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		require.NoError(t, chromedp.Do(browser, actions...), what)
-	}
-	run("start", chromedp.Navigate("about:blank"))
+// callAPI calls the API with a key and returns the status.
+func (b *browserBundle) callAPI(t *testing.T, token, path string) int {
+	req, _ := http.NewRequest("GET", b.apiURL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestBrowser uses the dashboard as a person would, in a real Chromium,
+// beside the API it manages keys for: every page is checked at 1280 and
+// 390 px for overflow, hidden action buttons and accessibility, and
+// photographed into the artifacts directory.
+func TestBrowser(t *testing.T) {
+	b := newBrowserBundle(t)
+	w := b.w
 	var dialogs atomic.Int64 // a script's alert would be an XSS
-	require.NoError(t, chromedp.Listen(browser, func(ev any) {
+	require.NoError(t, chromedp.Listen(w.browser, func(ev any) {
 		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
 			dialogs.Add(1)
 		}
 	}))
-	get := func(what string, a chromedp.Action[string]) string {
-		t.Helper()
-		v, err := chromedp.Run(browser, a)
-		require.NoError(t, err, what)
-		return v
-	}
-	// labelled checks that every visible field of the page has a label.
-	labelled := func(where string) {
-		t.Helper()
-		n, err := chromedp.Run(browser, chromedp.Evaluate[int](`[...document.querySelectorAll('input:not([type=hidden]), select')].filter(i => i.labels.length === 0 && !i.closest('label')).length`))
-		require.NoError(t, err)
-		require.Zero(t, n, "every field of %s has a label", where)
-	}
-	shot := func(name string) {
-		t.Helper()
-		labelled(name)
-		png, err := chromedp.Run(browser, chromedp.FullScreenshot(100))
-		require.NoError(t, err, "screenshot "+name)
-		require.NoError(t, os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644))
-	}
-	callAPI := func(token, path string) int {
-		req, _ := http.NewRequest("GET", apiSrv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		resp.Body.Close()
-		return resp.StatusCode
-	}
 
 	// First run: the set-up link, then the empty API keys tab.
-	run("set up", chromedp.Navigate(dash.URL+"/setup?token="+mustSetupToken(t, d)), chromedp.WaitVisible("#account"))
-	shot("01-setup")
-	run("fill set-up", chromedp.SendKeys("#account", "Acme"), chromedp.SendKeys("#email", "ada@example.com"),
-		chromedp.SendKeys("#password", "a long password"), chromedp.Click(`button[type=submit]`), chromedp.WaitVisible(`a.button.primary`))
-	shot("02-keys-empty")
+	w.open("open the set-up link", "/setup?token="+mustSetupToken(t, b.dash))
+	w.check("01-setup")
+	w.step("set up", chromedp.SendKeys("#account", "Acme"), chromedp.SendKeys("#email", "ada@example.com"),
+		chromedp.SendKeys("#password", "a long password"), chromedp.Click(`button[type=submit]`), chromedp.WaitVisible(`//h2[text()="No API keys yet"]`), ready())
+	w.check("02-keys-empty")
+	require.Equal(t, "http://live.keygate.test/authentication", value(w, "switch", chromedp.Evaluate[string](`document.querySelector('.env-switch').href`)))
 
 	// Sign out, and in again with the form.
-	run("sign out", chromedp.Click(`//button[text()="Sign out"]`), chromedp.WaitVisible("#email"))
-	shot("02b-sign-in")
-	run("sign in", chromedp.SendKeys("#email", "ada@example.com"), chromedp.SendKeys("#password", "a long password"),
-		chromedp.Click(`button[type=submit]`), chromedp.WaitVisible(`a.button.primary`))
+	w.step("sign out", chromedp.Click(`//button[text()="Sign out"]`), chromedp.WaitVisible("#email"), ready())
+	w.check("03-sign-in")
+	w.step("sign in", chromedp.SendKeys("#email", "ada@example.com"), chromedp.SendKeys("#password", "a long password"),
+		chromedp.Click(`button[type=submit]`), chromedp.WaitVisible(`a.button.primary`), ready())
 
-	// A new key, read from the dialog that shows it once.
-	run("new key", chromedp.Click(`a.button.primary`), chromedp.WaitVisible("#name"))
-	shot("03-key-new")
-	run("fill key", chromedp.SendKeys("#name", "CRM sync"), chromedp.Click(`input[value="api_key.read"]`),
-		chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible("#new-key"))
-	token := get("read key", chromedp.Value("#new-key"))
+	// A new key with "All read": the shortcut ticks every read box and
+	// nothing else; the key is shown once, and copied.
+	w.step("new key", chromedp.Click(`//a[text()="New API key"]`), chromedp.WaitVisible("#name"), ready())
+	w.step("tick all read", chromedp.Click(`input[data-all="read"]`))
+	counts := value(w, "count ticked", chromedp.Evaluate[[]int](`[
+	  document.querySelectorAll('input[data-kind="read"]:checked').length, document.querySelectorAll('input[data-kind="read"]').length,
+	  document.querySelectorAll('input[data-kind="write"]:checked, input[data-kind="manage"]:checked').length]`))
+	require.Equal(t, counts[1], counts[0], "All read ticks every read box")
+	require.Zero(t, counts[2], "and no write box")
+	w.step("untick one", chromedp.Click(`input[value="report.read"]`))
+	require.False(t, value(w, "shortcut follows", chromedp.Evaluate[bool](`document.querySelector('input[data-all="read"]').checked`)),
+		"All read shows unticked once a read box is")
+	w.step("tick all read again", chromedp.Click(`input[data-all="read"]`))
+	w.check("04-key-new")
+	w.step("save key", chromedp.SendKeys("#name", "CRM sync"), chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible("#new-key"), ready())
+	token := value(w, "read key", chromedp.Value("#new-key"))
 	require.Regexp(t, `^pdl_sdbx_apikey_[a-z\d]{26}_[a-zA-Z\d]{22}_[a-zA-Z\d]{3}$`, token)
-	run("copy", chromedp.Click(`button[data-copy]`), chromedp.WaitVisible(`//button[text()="Copied"]`))
-	shot("04-key-created")
-	require.Equal(t, http.StatusOK, callAPI(token, "/api-keys"), "the new key works against the API")
+	w.step("copy", chromedp.Click(`button[data-copy]`), chromedp.WaitVisible(`//button[text()="Copied"]`))
+	require.Contains(t, value(w, "notice", chromedp.Text(".notice")), "“CRM sync” was created.")
+	w.check("05-key-created")
+	require.Equal(t, http.StatusOK, b.callAPI(t, token, "/event-types"), "the new key works against the API")
 
-	// Revoke by typing the name: the API refuses the key; reactivate: it works.
-	run("list", chromedp.Navigate(dash.URL+"/authentication"), chromedp.WaitVisible(`//a[text()="Revoke"]`))
-	run("revoke", chromedp.Click(`//a[text()="Revoke"]`), chromedp.WaitVisible("#confirm"))
-	shot("05-key-revoke")
-	run("confirm", chromedp.SendKeys("#confirm", "CRM sync"), chromedp.Click(`button.danger`), chromedp.WaitVisible(`//span[text()="Recently revoked"]`))
-	shot("06-keys-recently-revoked")
-	require.Equal(t, http.StatusForbidden, callAPI(token, "/api-keys"), "a revoked key is refused")
-	run("reactivate", chromedp.Click(`//button[text()="Reactivate"]`), chromedp.WaitVisible(`//span[text()="Active"]`))
-	require.Equal(t, http.StatusOK, callAPI(token, "/api-keys"), "a reactivated key works again")
+	// The list summarises the permissions; the list shows on focus.
+	w.open("list", "/authentication")
+	require.Equal(t, "Read all", value(w, "summary", chromedp.Text(`.perm-summary`)))
+	w.step("focus summary", chromedp.Focus(`.perm-summary`), chromedp.WaitVisible(`.tip`))
+	require.Contains(t, value(w, "tooltip", chromedp.Text(`.tip`)), "Customers: read")
+	w.check("06-keys")
+
+	// Keyboard only: open the row's menu, move to Revoke, confirm by typing
+	// the name; then reactivate from the menu the same way.
+	w.keyboardMenu("Revoke", "#confirm")
+	w.check("07-key-revoke")
+	w.step("confirm revoke", chromedp.SendKeys("#confirm", "CRM sync"), chromedp.KeyEvent("\r"), chromedp.WaitVisible(`.notice`), ready())
+	require.Contains(t, value(w, "revoked notice", chromedp.Text(".notice")), "was revoked")
+	require.Contains(t, value(w, "time left", chromedp.Text(`td .left`)), "left to reactivate")
+	require.Equal(t, http.StatusForbidden, b.callAPI(t, token, "/event-types"), "a revoked key is refused")
+	w.step("open the menu", chromedp.Click(`details[data-menu] > summary`), chromedp.WaitVisible(`.menu[open] .menu-item`))
+	w.check("08-keys-recently-revoked-menu")
+	w.step("close the menu", chromedp.KeyEvent(kb.Escape))
+	require.False(t, value(w, "closed", chromedp.Evaluate[bool](`document.querySelector('details[data-menu]').open`)), "Escape closes the menu")
+	w.keyboardMenu("Reactivate", ".notice")
+	require.Contains(t, value(w, "reactivated notice", chromedp.Text(".notice")), "was reactivated")
+	require.Equal(t, http.StatusOK, b.callAPI(t, token, "/event-types"), "a reactivated key works again")
 
 	// Edit the permissions: the API answers forbidden.
-	run("edit", chromedp.Click(`//a[text()="Edit"]`), chromedp.WaitVisible(`input[value="api_key.read"]`),
-		chromedp.Click(`input[value="api_key.read"]`), chromedp.Click(`input[value="price.read"]`),
-		chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible(`//a[text()="Edit"]`))
-	shot("07-keys-edited")
-	require.Equal(t, http.StatusForbidden, callAPI(token, "/api-keys"))
-	require.Equal(t, http.StatusOK, callAPI(token, "/event-types"))
+	w.keyboardMenu("Edit", "#name")
+	w.step("edit", chromedp.Click(`input[data-all="read"]`), chromedp.Click(`input[value="price.read"]`),
+		chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible(`.notice`), ready())
+	require.Contains(t, value(w, "saved notice", chromedp.Text(".notice")), "were saved")
+	require.Equal(t, http.StatusForbidden, b.callAPI(t, token, "/api-keys"))
+	require.Equal(t, http.StatusOK, b.callAPI(t, token, "/event-types"))
 
-	// The key's own page: its details, events and requests per hour.
+	// The key's own page: its details, events and usage.
 	time.Sleep(300 * time.Millisecond) // the verifier writes uses every 100 ms here
-	run("key page", chromedp.Click(`//a[text()="CRM sync"]`), chromedp.WaitVisible("figcaption"))
-	caption := get("usage", chromedp.Text("figcaption"))
-	require.Regexp(t, `^[1-9]\d* requests in the last 48 hours`, caption)
-	require.Contains(t, get("events", chromedp.Text("main")), "api_key.revoked")
-	shot("08-key-page")
+	w.step("key page", chromedp.Click(`//a[text()="CRM sync"]`), chromedp.WaitVisible("figcaption"), ready())
+	require.Contains(t, value(w, "events", chromedp.Text("main")), "api_key.revoked")
+	w.check("09-key-page")
 
 	// A name that is markup is shown as text, and runs nothing.
 	xss := "<script>alert(1)</script><img src=x onerror=alert(2)>"
-	run("xss key", chromedp.Navigate(dash.URL+"/authentication/api-keys/new"), chromedp.WaitVisible("#name"),
-		chromedp.SendKeys("#name", xss), chromedp.Click(`input[value="price.read"]`), chromedp.Click(`button[type=submit].primary`),
-		chromedp.WaitVisible("#new-key"), chromedp.Navigate(dash.URL+"/authentication"), chromedp.WaitVisible("table"))
-	names := get("names", chromedp.Text("table"))
-	require.Contains(t, names, xss)
+	w.open("new key", "/authentication/api-keys/new")
+	w.step("xss key", chromedp.SendKeys("#name", xss), chromedp.Click(`input[value="price.read"]`), chromedp.Click(`button[type=submit].primary`),
+		chromedp.WaitVisible("#new-key"))
+	w.open("list", "/authentication")
+	require.Contains(t, value(w, "names", chromedp.Text("table")), xss)
 	require.Zero(t, dialogs.Load(), "no script ran")
 
-	// A webhook destination, its secret shown with a Copy button; the events.
-	run("destination", chromedp.Navigate(dash.URL+"/notifications"), chromedp.Click(`//a[text()="New destination"]`), chromedp.WaitVisible("#destination"),
-		chromedp.SendKeys("#description", "Ops hooks"), chromedp.SendKeys("#destination", "https://hooks.example.com/keygate"),
-		chromedp.Click(`input[value="api_key.revoked"]`), chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible("#secret"))
-	require.Regexp(t, `^pdl_ntfset_[a-z\d]{26}_[a-zA-Z\d]{32}$`, get("secret", chromedp.Value("#secret")))
-	shot("10-destination")
-	run("events", chromedp.Navigate(dash.URL+"/events"), chromedp.WaitVisible("table"))
-	require.Contains(t, get("event list", chromedp.Text("table")), "api_key.revoked")
-	shot("11-events")
-
-	// The client-side tokens tab: create, copy.
-	run("client tokens", chromedp.Navigate(dash.URL+"/authentication"), chromedp.Click(`//a[text()="Client-side tokens"]`), chromedp.WaitVisible("#ct-name"),
-		chromedp.SendKeys("#ct-name", "Pricing page"), chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible(`//button[text()="Copy"]`),
-		chromedp.Click(`//button[text()="Copy"]`), chromedp.WaitVisible(`//button[text()="Copied"]`))
-	shot("12-client-tokens")
-
-	// A phone's width: the page does not overflow; the table scrolls in its box.
-	run("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(dash.URL+"/authentication"), chromedp.WaitVisible("table"))
-	shot("09-keys-phone")
-	overflow, err := chromedp.Run(browser, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+	// 120 keys: 50 a page, and one found by name.
+	first := value(w, "a key's id", chromedp.Evaluate[string](`document.querySelector('tr[data-key-id]').dataset.keyId`))
+	k, err := b.svc.GetAPIKey(context.Background(), app.OperatorScope(), first)
 	require.NoError(t, err)
-	require.False(t, overflow, "no horizontal scrolling of the page at 390 px")
+	for i := range 118 {
+		_, _, err := b.svc.CreateAPIKey(context.Background(), app.OperatorScope(), k.AccountID,
+			keygate.APIKeyCreate{Name: fmt.Sprintf("Service %03d", i), Permissions: []keygate.Permission{"price.read"}})
+		require.NoError(t, err)
+	}
+	w.open("120 keys", "/authentication")
+	require.Equal(t, 50, value(w, "rows", chromedp.Evaluate[int](`document.querySelectorAll('tr[data-key-id]').length`)))
+	w.step("search", chromedp.SendKeys("#q", "service 077"), chromedp.KeyEvent("\r"), chromedp.WaitVisible(`//p[contains(., "1 of 120 keys match")]`), ready())
+	require.Equal(t, "Service 077", value(w, "found", chromedp.Text(`td.name a`)))
+	w.check("10-keys-search")
+	w.step("next page", chromedp.Navigate(w.base+"/authentication"), ready(), chromedp.Click(`a[rel=next]`), chromedp.WaitVisible(`//span[text()="Page 2 of 3"]`), ready())
+	w.check("11-keys-page-2")
+
+	// A webhook destination, its secret shown with a Copy button; the events.
+	w.open("destinations", "/notifications")
+	w.step("new destination", chromedp.Click(`//a[text()="New destination"]`), chromedp.WaitVisible("#destination"), ready(),
+		chromedp.SendKeys("#description", "Ops hooks"), chromedp.SendKeys("#destination", "https://hooks.example.com/keygate"),
+		chromedp.Click(`input[value="api_key.revoked"]`), chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible("#secret"), ready())
+	require.Regexp(t, `^pdl_ntfset_[a-z\d]{26}_[a-zA-Z\d]{32}$`, value(w, "secret", chromedp.Value("#secret")))
+	w.check("12-destination")
+	w.open("events", "/events?type=api_key.revoked")
+	require.Contains(t, value(w, "event list", chromedp.Text("table")), "api_key.revoked")
+	w.check("13-events")
+
+	// The client-side tokens tab: create, copy; readable at 390 px.
+	w.open("client tokens", "/authentication/client-tokens")
+	w.step("new client token", chromedp.SendKeys("#ct-name", "Pricing page"), chromedp.Click(`button[type=submit].primary`),
+		chromedp.WaitVisible(`//button[text()="Copy"]`), ready(), chromedp.Click(`//button[text()="Copy"]`), chromedp.WaitVisible(`//button[text()="Copied"]`))
+	w.check("14-client-tokens")
 
 	// The keyboard alone reaches "New API key" and opens it.
-	run("keyboard", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(dash.URL+"/authentication"), chromedp.WaitVisible("table"),
-		chromedp.Focus(`a.button.primary`), chromedp.KeyEvent("\r"), chromedp.WaitVisible("#name"))
-	url := get("location", chromedp.Location())
+	w.open("keyboard", "/authentication")
+	w.step("keyboard new key", chromedp.Focus(`a.button.primary`), chromedp.KeyEvent("\r"), chromedp.WaitVisible("#name"))
+	url := value(w, "location", chromedp.Location())
 	require.True(t, strings.HasSuffix(url, "/authentication/api-keys/new"), url)
-	t.Logf("screenshots in %s", shots)
+	t.Logf("screenshots in %s", w.shots)
+}
+
+// keyboardMenu opens the first row's "…" menu with the keyboard alone and
+// follows its item named item to the page that shows landsOn: Tab to the menu button, Enter to open it
+// (focus moves to the first item), the arrow keys to the item, Enter.
+func (w *walker) keyboardMenu(item, landsOn string) {
+	w.t.Helper()
+	w.open("list for the menu", "/authentication")
+	w.step("focus the menu button", chromedp.Focus(`tr[data-key-id] details[data-menu] > summary`))
+	expanded := func() bool {
+		return value(w, "menu state", chromedp.Evaluate[bool](`document.querySelector('tr[data-key-id] details[data-menu]').open`))
+	}
+	require.False(w.t, expanded())
+	w.step("open the menu with Enter", chromedp.KeyEvent("\r"), chromedp.WaitVisible(`.menu[open] .menu-item`))
+	require.True(w.t, expanded(), "Enter opens the menu")
+	for i := 0; i < 6; i++ {
+		focused := value(w, "focused item", chromedp.Evaluate[string](`document.activeElement.textContent.trim()`))
+		if focused == item {
+			w.step("follow "+item, chromedp.KeyEvent("\r"), chromedp.WaitVisible(landsOn), ready())
+			return
+		}
+		w.step("arrow down", chromedp.KeyEvent(kb.ArrowDown))
+	}
+	w.t.Fatalf("the menu has no item %q", item)
 }

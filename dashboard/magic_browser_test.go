@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,18 +29,12 @@ func TestBrowserMagicLink(t *testing.T) {
 	defer partner.Close()
 	partnerURL := strings.Replace(partner.URL, "127.0.0.1", "localhost", 1)
 
-	browser := newBrowser(t, exe)
+	w := &walker{t: t, browser: newBrowser(t, exe), base: b.srv.URL, shots: shots}
 
-	require.NoError(t, chromedp.Do(browser, chromedp.Navigate(partnerURL), chromedp.Click("#billing"), chromedp.WaitVisible(`//h1[text()="Your business"]`)))
-	name, err := chromedp.Run(browser, chromedp.Value("#name"))
-	require.NoError(t, err)
-	require.Equal(t, "Engines Ltd", name, "signed in to the seller's account")
-	png, err := chromedp.Run(browser, chromedp.FullScreenshot(100))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(shots, "20-magic-onboarding.png"), png, 0o644))
+	w.step("follow the magic link", chromedp.Navigate(partnerURL), chromedp.Click("#billing"), chromedp.WaitVisible(`//h1[text()="Your business"]`), ready())
+	require.Equal(t, "Engines Ltd", value(w, "business name", chromedp.Value("#name")), "signed in to the seller's account")
+	w.check("20-magic-onboarding")
 
-	require.NoError(t, chromedp.Do(browser, chromedp.Navigate(partnerURL), chromedp.Click("#billing"), chromedp.WaitVisible(`p.error`)))
-	msg, err := chromedp.Run(browser, chromedp.Text("p.error"))
-	require.NoError(t, err)
-	require.Contains(t, msg, "not valid", "the same link opened a second time is refused")
+	w.step("follow it again", chromedp.Navigate(partnerURL), chromedp.Click("#billing"), chromedp.WaitVisible(`p.error`))
+	require.Contains(t, value(w, "refusal", chromedp.Text("p.error")), "not valid", "the same link opened a second time is refused")
 }

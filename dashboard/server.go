@@ -119,7 +119,17 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2 Jan 2006 15:04 UTC")
 	},
-	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+	"date":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+	"exact": exact,
+	// ago is t relative to now in a <time> element with the exact time on
+	// hover; "Never" for nil.
+	"ago": func(t *time.Time, now time.Time) template.HTML {
+		if t == nil {
+			return "Never"
+		}
+		return template.HTML(`<time datetime="` + t.UTC().Format(time.RFC3339) + `" title="` + exact(*t) + `">` + relative(*t, now) + `</time>`)
+	},
+	"plain": plainName,
 	// fieldError is the problem of a form's field, next to it, and invalid
 	// marks the field for assistive technology.
 	"fieldError": func(fields map[string]string, name string) template.HTML {
@@ -165,6 +175,7 @@ type page struct {
 	Title       string
 	Environment keygate.Environment
 	OtherURL    string // the other environment's dashboard
+	Now         time.Time
 	Session     *keygate.Session
 	CSRF        string
 	Error       string
@@ -178,7 +189,7 @@ type page struct {
 
 // render writes a page with status.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
-	p.Environment, p.OtherURL = s.cfg.Environment, s.cfg.OtherDashboardURL
+	p.Environment, p.OtherURL, p.Now = s.cfg.Environment, s.cfg.OtherDashboardURL, s.cfg.Now()
 	if p.Session == nil {
 		p.Session = sessionOf(r)
 	}
