@@ -19,6 +19,7 @@ var EventTypes = []EventTypeInfo{
 	{EventAPIKeyExpired, "Occurs when an API key expires: its status changes to expired and it no longer authenticates.", "API key", []int{1}},
 	{EventRotationCreated, "Occurs when an API key rotation is created: a new secret was issued for a rotatable key.", "API key", []int{1}},
 	{EventRotationUpdated, "Occurs when an API key rotation is updated: it completed when its new secret was first used, was canceled by a newer rotation, or a newer rotation ended its grace period.", "API key", []int{1}},
+	{EventExposureCreated, "Occurs when an API key is found exposed: reported by a code host's secret scanning or found by keygate scan. A high-risk exposure is followed by api_key.revoked.", "API key exposure", []int{1}},
 	{EventClientCreated, "Occurs when a client-side token is created.", "Client-side token", []int{1}},
 	{EventClientUpdated, "Occurs when a client-side token is updated with a status of revoked.", "Client-side token", []int{1}},
 	{EventClientRevoked, "Occurs when a client-side token is revoked.", "Client-side token", []int{1}},

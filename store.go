@@ -197,6 +197,29 @@ type Tx interface {
 	// UpdateClientToken writes a client-side token's mutable fields.
 	UpdateClientToken(ctx context.Context, t *ClientToken) error
 
+	// CreateAPIKeyExposure inserts an exposure; CodeConflict if one of the
+	// same key, source and reference exists.
+	CreateAPIKeyExposure(ctx context.Context, x *APIKeyExposure) error
+	// FindAPIKeyExposure returns the exposure of a key by source and
+	// reference; CodeNotFound if there is none.
+	FindAPIKeyExposure(ctx context.Context, apiKeyID string, source ExposureSource, reference string) (*APIKeyExposure, error)
+	// FindAPIKeyExposures returns a page of an account's exposures.
+	FindAPIKeyExposures(ctx context.Context, f APIKeyExposureFilter) ([]*APIKeyExposure, int, error)
+	// CountUnseenExposures returns how many exposures of risk in an account
+	// no user has viewed.
+	CountUnseenExposures(ctx context.Context, accountID string, risk ExposureRisk) (int, error)
+	// MarkExposuresSeen marks a key's unseen exposures seen at now.
+	MarkExposuresSeen(ctx context.Context, apiKeyID string, now time.Time) error
+
+	// CreateUserMails queues an e-mail about event e, whose webhook body is
+	// payload, to every user of the event's account, and returns how many.
+	CreateUserMails(ctx context.Context, e *Event, payload []byte, now time.Time) (int, error)
+	// ClaimUserMails claims up to limit user e-mails due at now until until.
+	ClaimUserMails(ctx context.Context, now, until time.Time, limit int) ([]*UserMail, error)
+	// UpdateUserMail writes a user e-mail's delivery fields and releases
+	// its claim.
+	UpdateUserMail(ctx context.Context, m *UserMail) error
+
 	// CreateEvent inserts an event.
 	CreateEvent(ctx context.Context, e *Event) error
 	// FindEvents returns a page of events and the total of the filter.

@@ -98,34 +98,40 @@ func (s *Service) wake() {
 // destination of the account that wants it: the event and its deliveries
 // commit together with the change, or not at all.
 func emit(ctx context.Context, tx keygate.Tx, accountID string, env keygate.Environment, typ keygate.EventType, entityID string, data any, now time.Time) error {
+	_, err := emitEvent(ctx, tx, accountID, env, typ, entityID, data, now)
+	return err
+}
+
+// emitEvent is emit, returning the event written.
+func emitEvent(ctx context.Context, tx keygate.Tx, accountID string, env keygate.Environment, typ keygate.EventType, entityID string, data any, now time.Time) (*keygate.Event, error) {
 	b, err := json.Marshal(data)
 	if err != nil {
-		return fmt.Errorf("snapshot for %s: %w", typ, err)
+		return nil, fmt.Errorf("snapshot for %s: %w", typ, err)
 	}
 	e := &keygate.Event{
 		ID: credential.NewID("evt", now), AccountID: accountID, Environment: env,
 		Type: typ, EntityID: entityID, OccurredAt: now, Data: b,
 	}
 	if err := tx.CreateEvent(ctx, e); err != nil {
-		return err
+		return nil, err
 	}
 	active := true
 	f := keygate.NotificationSettingFilter{AccountID: accountID, Active: &active, Page: keygate.Page{Limit: keygate.MaxPageSize, SkipCount: true}}
 	for {
 		settings, _, err := tx.FindNotificationSettings(ctx, f)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, s := range settings {
 			if !s.Wants(typ) {
 				continue
 			}
 			if err := tx.CreateNotification(ctx, newNotification(e, s.ID, keygate.OriginEvent, now)); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if len(settings) < f.Limit {
-			return nil
+			return e, nil
 		}
 		f.After = settings[len(settings)-1].ID
 	}

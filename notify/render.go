@@ -17,6 +17,9 @@ func Render(env keygate.Environment, payload []byte) (subject, body string, err 
 	if err := json.Unmarshal(payload, &w); err != nil {
 		return "", "", err
 	}
+	if w.EventType == string(keygate.EventExposureCreated) {
+		return renderExposure(env, w)
+	}
 	var k wire.APIKey
 	if strings.HasPrefix(w.EventType, "api_key.") {
 		if err := json.Unmarshal(w.Data, &k); err != nil {
@@ -47,6 +50,29 @@ func Render(env keygate.Environment, payload []byte) (subject, body string, err 
 		todo = "Create a new key and move your integration to it."
 	default:
 		subject, what, todo = "keygate: "+w.EventType, "Event "+w.EventType+" occurred.", "See the event in the dashboard."
+	}
+	body = fmt.Sprintf("%s\n\n%s\n\nEvent: %s (%s)\nOccurred at: %s\n",
+		what, todo, w.EventID, w.EventType, time.Time(w.OccurredAt).UTC().Format(time.RFC3339))
+	return "[keygate " + string(env) + "] " + subject, body, nil
+}
+
+// renderExposure renders api_key_exposure.created: where the key was found,
+// the risk, and what keygate did.
+func renderExposure(env keygate.Environment, w wire.Webhook) (subject, body string, err error) {
+	var x wire.APIKeyExposure
+	if err := json.Unmarshal(w.Data, &x); err != nil {
+		return "", "", err
+	}
+	what := fmt.Sprintf("The API key %s in your %s environment was found exposed (source: %s).\nWhere: %s\nRisk level: %s\nAction taken: %s",
+		x.APIKeyID, env, x.Source, x.Reference, x.RiskLevel, x.ActionTaken)
+	if x.Description != nil {
+		what += "\nDetail: " + *x.Description
+	}
+	todo := "The key was already revoked or expired, so nothing was changed. Remove it from where it was found."
+	subject = "API key exposed: " + x.APIKeyID
+	if x.ActionTaken == string(keygate.ActionRevoked) {
+		subject = "API key exposed and revoked: " + x.APIKeyID
+		todo = "keygate revoked the key at once; it can't be reactivated. Create a new key, move your integration to it, and remove the exposed key from where it was found."
 	}
 	body = fmt.Sprintf("%s\n\n%s\n\nEvent: %s (%s)\nOccurred at: %s\n",
 		what, todo, w.EventID, w.EventType, time.Time(w.OccurredAt).UTC().Format(time.RFC3339))

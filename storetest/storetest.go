@@ -67,6 +67,9 @@ func Run(t *testing.T, h Harness) {
 		"RotationList":         testRotationList,
 		"KeyPrefix":            testKeyPrefix,
 		"SetupLinks":           testSetupLinks,
+		"ExposureHighRisk":     testExposureHighRisk,
+		"ExposureLowRisk":      testExposureLowRiskAndDuplicates,
+		"ExposureConcurrent":   testExposureConcurrent,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -29,6 +29,10 @@ import (
 // asked to stop.
 const shutdownTimeout = 10 * time.Second
 
+// userMailInterval is how often e-mails to accounts' users (about
+// exposures) are sent.
+const userMailInterval = 2 * time.Second
+
 // surface is one listener: its name, address, and the handler to serve
 // once the address is bound (the API needs its own URL for links).
 type surface struct {
@@ -78,6 +82,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			keygate.Sandbox: schedule(keygate.SandboxRetries, c.cfg.retryBase, c.cfg.sdbxRetries),
 		},
 	})
+	userMailer := &notify.UserMailer{Store: store, Mailer: c.cfg.mailer, Logger: logger, Lease: c.cfg.lease}
 	svc = app.New(store)
 	svc.Changed, svc.Wake, svc.Sealer = verifier.Invalidate, dispatcher.Wake, sealer
 	svc.AddressPolicy, svc.HashBudget = c.cfg.addressPolicy, c.cfg.hashBudget
@@ -92,6 +97,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	background := []func(context.Context){
 		dispatcher.Run,
 		func(ctx context.Context) { every(ctx, c.cfg.expiryScan, logger, "expiry scan", svc.NotifyExpiries) },
+		func(ctx context.Context) { every(ctx, userMailInterval, logger, "user e-mails", userMailer.SendDue) },
 	}
 	if counter, ok := store.(keygate.RequestCounter); ok && c.cfg.rateLimit > 0 {
 		shared = api.NewSharedLimits(counter, 0, logger)

@@ -31,6 +31,8 @@ var RequiredQueries = []string{
 	"CreateAPIKeyRotation", "UpdateAPIKeyRotation", "FindAPIKeyRotationByID", "FindAPIKeyRotations",
 	"CountAPIKeyRotations", "FindLiveAPIKeyRotations",
 	"InitSetting", "FindSetting",
+	"CreateAPIKeyExposure", "FindAPIKeyExposure", "FindAPIKeyExposures", "CountAPIKeyExposures",
+	"CountUnseenExposures", "MarkExposuresSeen", "CreateUserMails", "ClaimUserMails", "UpdateUserMail",
 }
 
 // LoadQueries reads every *.sql file under dir of fsys and returns its named
