@@ -23,13 +23,16 @@ const DefaultShareInterval = 150 * time.Millisecond
 // what it counted to the cluster's totals in one statement and reads them
 // back: no request waits on the database.
 //
-// Between two shares a node admits a client at most its part of what the
-// client has left: (limit - cluster total) / nodes alive, rounded up. So
-// the nodes together admit at most what is left, give or take one request
-// per node, whatever the client's rate. A request past a node's part, while
-// the cluster still has room, is refused with Retry-After: 1 and no
-// lockout; past the limit, the client is refused for Lockout on every node
-// (a node that refuses it tells the others at its next share).
+// Between two shares a node estimates what the other nodes admitted since
+// its last one, from the rate at which they admitted the client during its
+// last interval, and admits the client only while the cluster's estimated
+// total stays under the limit. Before it knows that rate (a client's first
+// interval on this node), it admits at most its part of what is left:
+// (limit - cluster total) / nodes alive, rounded up. A request refused on
+// an estimate, while the known total is under the limit, is refused with
+// Retry-After: 1 and no lockout; past the limit for certain, the client is
+// refused for Lockout on every node (a node that refuses it tells the
+// others at its next share). docs/cluster.md gives the error bound.
 type SharedLimits struct {
 	store    keygate.RequestCounter
 	node     string
@@ -55,7 +58,14 @@ type sharedClient struct {
 	sharing  int64 // counted here, being added by the share in progress
 	blocked  time.Time
 	tell     bool // blocked here: the next share tells the others
+	refresh  bool // refused on an estimate: the next share reads the total
 	lastSeen time.Time
+	// sharedAt is when the last share with this client ended; othersRate
+	// is the rate (per second) at which the other nodes admitted it during
+	// the interval before, once known (hasRate).
+	sharedAt   time.Time
+	othersRate float64
+	hasRate    bool
 }
 
 // NewSharedLimits returns the shared counts of one node over store; start
@@ -105,7 +115,7 @@ func (s *SharedLimits) allow(scope string, ip netip.Addr, limit int, now time.Ti
 		return refusal(c.blocked.Sub(now))
 	}
 	if !c.window.Equal(window) {
-		c.window, c.total, c.pending, c.sharing = window, 0, 0, 0
+		c.window, c.total, c.pending, c.sharing, c.sharedAt, c.hasRate = window, 0, 0, 0, time.Time{}, false
 	}
 	left := int64(limit) - c.total
 	local := c.pending + c.sharing
@@ -113,7 +123,15 @@ func (s *SharedLimits) allow(scope string, ip netip.Addr, limit int, now time.Ti
 		c.blocked, c.tell = now.Add(Lockout), true
 		return refusal(Lockout)
 	}
-	if part := (left + int64(s.nodes) - 1) / int64(s.nodes); local >= part {
+	if c.hasRate {
+		// The others admitted since this node's last share, and up to an
+		// interval before it that they had not shared yet.
+		if others := c.othersRate * (time.Since(c.sharedAt) + s.interval).Seconds(); float64(local)+others >= float64(left) {
+			c.refresh = true
+			return refusal(time.Second) // the others have likely used the rest
+		}
+	} else if part := (left + int64(s.nodes) - 1) / int64(s.nodes); local >= part {
+		c.refresh = true
 		return refusal(time.Second) // this node's part is spent until the next share
 	}
 	c.pending++
@@ -126,13 +144,13 @@ func (s *SharedLimits) share(ctx context.Context, now time.Time) {
 	s.mu.Lock()
 	var batch []keygate.RequestCount
 	for k, c := range s.clients {
-		if c.pending == 0 && !c.tell {
+		if c.pending == 0 && !c.tell && !c.refresh {
 			if now.Sub(c.lastSeen) > 2*time.Minute && now.After(c.blocked) {
 				delete(s.clients, k)
 			}
 			continue
 		}
-		c.sharing, c.pending = c.pending, 0
+		c.sharing, c.pending, c.refresh = c.pending, 0, false
 		rc := keygate.RequestCount{Scope: k.scope, Client: k.ip.String(), Window: c.window, Requests: c.sharing}
 		if c.tell {
 			rc.BlockedUntil, c.tell = c.blocked, false
@@ -172,7 +190,11 @@ func (s *SharedLimits) share(ctx context.Context, now time.Time) {
 		if c == nil || !c.window.Equal(t.Window) {
 			continue
 		}
-		c.total, c.sharing = t.Requests, 0
+		ended := time.Now()
+		if others := t.Requests - c.total - c.sharing; !c.sharedAt.IsZero() && c.total > 0 {
+			c.othersRate, c.hasRate = float64(max(others, 0))/ended.Sub(c.sharedAt).Seconds(), true
+		}
+		c.total, c.sharing, c.sharedAt = t.Requests, 0, ended
 		if t.BlockedUntil.After(c.blocked) {
 			c.blocked = t.BlockedUntil
 		}

@@ -67,7 +67,7 @@ func TestSharedRateLimit(t *testing.T) {
 	const limit, nodes = 120, 3
 	// A clock in the middle of a minute, so one window holds the test.
 	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Minute).Add(20 * time.Second))
-	urls := sharedNodes(t, nodes, limit, 20*time.Millisecond, clock.Now)
+	urls := sharedNodes(t, nodes, limit, 150*time.Millisecond, clock.Now)
 
 	admitted, soft := 0, 0
 	lockedAt := -1
@@ -82,7 +82,7 @@ func TestSharedRateLimit(t *testing.T) {
 			require.Equal(t, "60", retry)
 			lockedAt = i
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(6 * time.Millisecond)
 	}
 	t.Logf("admitted %d of a limit of %d over %d nodes (%d refused for a second), locked out at request %d", admitted, limit, nodes, soft, lockedAt)
 	require.GreaterOrEqual(t, lockedAt, 0, "the client is locked out")

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/keygate/keygate/storetest"
+)
+
+// node is one `keygate serve` process of a cluster.
+type node struct {
+	cmd    *exec.Cmd
+	urls   map[string]string
+	output *syncBuffer
+}
+
+// startNode runs `keygate serve` as a process on env, stopped (SIGINT) when
+// t ends and its output logged if t failed.
+func startNode(t *testing.T, name string, env map[string]string) *node {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "KEYGATE_TEST_AS_MAIN=1", "KEYGATE_TEST_ARGS=serve")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out := &syncBuffer{}
+	cmd.Stderr = out
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("node %s's output:\n%s", name, out.String())
+		}
+	})
+	return &node{cmd: cmd, urls: waitListening(t, out.String), output: out}
+}
+
+// clusterEnv returns the environment of a node of a cluster on database
+// dbURL: every surface on a free port, the encryption key shared, loopback
+// trusted as the balancer (X-Forwarded-For names the client).
+func clusterEnv(t *testing.T, dbURL, sealKey string, rateLimit int) map[string]string {
+	env := serveEnv(t.TempDir())
+	env["KEYGATE_DATABASE_URL"] = dbURL
+	env["KEYGATE_ENCRYPTION_KEY"] = sealKey
+	env["KEYGATE_TRUSTED_PROXIES"] = "127.0.0.1/32"
+	env["KEYGATE_RATE_LIMIT"] = fmt.Sprint(rateLimit)
+	return env
+}
+
+// newSealKey returns a new KEYGATE_ENCRYPTION_KEY.
+func newSealKey(t *testing.T) string {
+	b := make([]byte, 32)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// clientSeq numbers the clients callAs makes up, so that the test's own
+// requests never meet the rate limit.
+var clientSeq atomic.Uint32
+
+// callAs sends a request with a Bearer token as client ip ("" for a new
+// client each time) and returns the status, the error code and
+// Retry-After.
+func callAs(t *testing.T, method, base, path, token, ip, body string) (int, string, string) {
+	t.Helper()
+	if ip == "" {
+		n := clientSeq.Add(1)
+		ip = fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255)
+	}
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("X-Forwarded-For", ip)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var code string
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error struct{ Code string } `json:"error"`
+		}
+		decodeJSON(resp, &e)
+		code = e.Error.Code
+	}
+	return resp.StatusCode, code, resp.Header.Get("Retry-After")
+}
+
+// TestCluster runs three `keygate serve` processes on one PostgreSQL
+// database, as docs/cluster.md says to: a key revoked through node A is
+// refused by B and C within a second, and works again within a second of
+// its reactivation; a set-up link printed by one node works on another,
+// once; a client that spreads its requests over the nodes gets the rate
+// limit once, not three times.
+func TestCluster(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dbURL, _ := storetest.PostgresSchema(t)
+	const rateLimit = 150
+	sealKey := newSealKey(t)
+	var nodes []*node
+	for _, name := range []string{"A", "B", "C"} {
+		nodes = append(nodes, startNode(t, name, clusterEnv(t, dbURL, sealKey, rateLimit)))
+	}
+	a, b, c := nodes[0], nodes[1], nodes[2]
+
+	t.Run("SetupLinkOnAnotherNode", func(t *testing.T) {
+		links := map[string]string{}
+		for _, m := range setupLinkPattern.FindAllStringSubmatch(a.output.String(), -1) {
+			links[m[1]] = m[2]
+		}
+		require.Contains(t, links, "live", "node A prints a set-up link")
+		onNode := func(n *node) string {
+			u, err := url.Parse(links["live"])
+			require.NoError(t, err)
+			return n.urls["live dashboard"] + "/setup?" + u.RawQuery
+		}
+		status, _ := setUpWith(t, onNode(b), "ada@example.com")
+		require.Equal(t, http.StatusSeeOther, status, "A's link works on B")
+		status, _ = setUpWith(t, onNode(c), "eve@example.com")
+		require.Equal(t, http.StatusForbidden, status, "and only once, on any node")
+		status, _ = setUpWith(t, onNode(a), "eve@example.com")
+		require.Equal(t, http.StatusForbidden, status)
+	})
+
+	cl := &cli{t: t, env: map[string]string{"KEYGATE_DATABASE_URL": dbURL, "KEYGATE_ENCRYPTION_KEY": sealKey}}
+	acc := strings.TrimSpace(cl.must("accounts", "create", "--environment", "live", "--name", "Acme"))
+	admin := strings.TrimSpace(cl.must("api-keys", "create", "--account", acc, "--name", "admin", "--permissions", "api_key.write"))
+
+	t.Run("RevokeOnAInForceOnBAndC", func(t *testing.T) {
+		var created struct {
+			Data struct{ ID, Key string }
+		}
+		status := apiJSON(t, "POST", a.urls["live API"], "/api-keys", admin, `{"name":"k","permissions":["customer.read"]}`, &created)
+		require.Equal(t, http.StatusCreated, status)
+		for _, n := range nodes {
+			require.Eventually(t, func() bool {
+				status, _, _ := callAs(t, "GET", n.urls["live API"], "/event-types", created.Data.Key, "", "")
+				return status == http.StatusOK
+			}, 5*time.Second, 10*time.Millisecond, "a new key works on every node")
+		}
+		for round := range 3 {
+			status, code, _ := callAs(t, "PATCH", a.urls["live API"], "/api-keys/"+created.Data.ID, admin, "", `{"status":"revoked"}`)
+			require.Equal(t, http.StatusOK, status, code)
+			changed := time.Now()
+			for _, n := range nodes[1:] {
+				require.Eventually(t, func() bool {
+					_, code, _ := callAs(t, "GET", n.urls["live API"], "/event-types", created.Data.Key, "", "")
+					return code == "invalid_token"
+				}, time.Second, 5*time.Millisecond, "round %d: a key revoked on A is refused on every node within a second", round)
+			}
+			t.Logf("round %d: refused on B and C %v after A answered the revocation", round, time.Since(changed).Round(time.Millisecond))
+			status, code, _ = callAs(t, "PATCH", a.urls["live API"], "/api-keys/"+created.Data.ID, admin, "", `{"status":"active"}`)
+			require.Equal(t, http.StatusOK, status, code)
+			for _, n := range nodes[1:] {
+				require.Eventually(t, func() bool {
+					status, _, _ := callAs(t, "GET", n.urls["live API"], "/event-types", created.Data.Key, "", "")
+					return status == http.StatusOK
+				}, time.Second, 5*time.Millisecond, "round %d: a key reactivated on A works on every node within a second", round)
+			}
+		}
+	})
+
+	t.Run("RateLimitShared", func(t *testing.T) {
+		admitted, lockedAt := 0, -1
+		for i := 0; i < 20*rateLimit && lockedAt < 0; i++ {
+			status, _, retry := callAs(t, "GET", nodes[i%3].urls["live API"], "/event-types", "", "203.0.113.9", "")
+			switch {
+			case status != http.StatusTooManyRequests:
+				admitted++
+			case retry != "1": // Retry-After: 1 is a node's part spent until its next share
+				lockedAt = i
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		t.Logf("admitted %d requests of a limit of %d spread over 3 nodes", admitted, rateLimit)
+		require.GreaterOrEqual(t, lockedAt, 0, "the client is refused")
+		require.InDelta(t, rateLimit, admitted, rateLimit/10, "the cluster admits the limit once, within 10%%")
+		for _, n := range nodes {
+			require.Eventually(t, func() bool {
+				status, _, retry := callAs(t, "GET", n.urls["live API"], "/event-types", "", "203.0.113.9", "")
+				return status == http.StatusTooManyRequests && retry != "1"
+			}, 5*time.Second, 20*time.Millisecond, "the client is refused on every node")
+		}
+	})
+}
+
+// apiJSON sends a request and decodes its JSON answer into out; it returns
+// the status.
+func apiJSON(t *testing.T, method, base, path, token, body string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	decodeJSON(resp, out)
+	return resp.StatusCode
+}
+
+// decodeJSON decodes a response's JSON body into out, ignoring errors (the
+// caller checks what it needs).
+func decodeJSON(resp *http.Response, out any) {
+	json.NewDecoder(resp.Body).Decode(out)
+}
