@@ -233,12 +233,27 @@ func TestKeyPage(t *testing.T) {
 	require.NoError(t, b.svc.Store.Update(b.ctx, func(tx keygate.Tx) error {
 		return tx.TouchAPIKeys(b.ctx, []keygate.LastUse{{ID: id, At: now.Add(-3 * time.Hour), Requests: 40}, {ID: id, At: now, Requests: 2}})
 	}))
+	require.NoError(t, b.svc.Store.Update(b.ctx, func(tx keygate.Tx) error {
+		return tx.TouchAPIKeys(b.ctx, []keygate.LastUse{{ID: id, At: now.Add(-3 * 24 * time.Hour), Requests: 100}, {ID: id, At: now.Add(-10 * 24 * time.Hour), Requests: 1000}})
+	}))
 	resp, body = br.get("/authentication/api-keys/" + id)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.Contains(t, body, "42 requests in the last 48 hours; at most 40 in one hour")
+	require.Contains(t, body, `<span class="total">42</span> requests in the last 24 hours; at most 40 in one hour.`)
 	require.Contains(t, body, "api_key.created")
-	require.Equal(t, 48, strings.Count(body, "<rect "), "one bar an hour")
-	require.Contains(t, body, `height="110"`, "the busiest hour is the tallest bar")
+	require.Equal(t, 24, strings.Count(body, "<rect "), "one bar an hour")
+	require.Contains(t, body, ">Requests per hour</text>", "the requests axis is labelled")
+	require.Contains(t, body, ">Time (UTC)</text>", "the time axis is labelled")
+	require.Contains(t, body, `y="24">40</text>`, "the top of the requests axis")
+	require.Contains(t, body, `height="176"`, "the busiest hour fills the plot")
+
+	_, body = br.get("/authentication/api-keys/" + id + "?range=7d")
+	require.Contains(t, body, `<span class="total">142</span> requests in the last 7 days; at most 100 in 6 hours.`)
+	require.Equal(t, 28, strings.Count(body, "<rect "))
+	require.Contains(t, body, ">Requests per 6 hours</text>")
+	_, body = br.get("/authentication/api-keys/" + id + "?range=30d")
+	require.Contains(t, body, `<span class="total">1142</span> requests in the last 30 days; at most 1000 in one day.`)
+	require.Equal(t, 30, strings.Count(body, "<rect "))
+	require.Contains(t, body, `aria-current="true">30 days</a>`)
 }
 
 func TestDestinationsAndEvents(t *testing.T) {

@@ -1,68 +1,72 @@
 package dashboard
 
 import (
+	"bytes"
 	"fmt"
+	"html/template"
 	"net/http"
-	"time"
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/wire"
 )
 
-// chartHours is how many hours of usage a key's page shows.
-const chartHours = 48
-
-// bar is one hour of the usage chart, laid out for the SVG.
-type bar struct {
-	X, Y, Height int
-	Label        string
+// keySection is one section of a key's page: a template defined in a
+// templates/part_*.html file, and what it shows.
+type keySection struct {
+	Template string
+	Load     func(s *Server, r *http.Request, k *keygate.APIKey) (any, error)
 }
 
-// usageChart lays out requests per hour for the last chartHours hours
-// ending at now, in a 480 × 120 SVG.
-func usageChart(usage []keygate.Usage, now time.Time) (bars []bar, peak int64, total int64) {
-	start := now.Truncate(time.Hour).Add(-(chartHours - 1) * time.Hour)
-	counts := make([]int64, chartHours)
-	for _, u := range usage {
-		if i := int(u.Hour.Sub(start) / time.Hour); i >= 0 && i < chartHours {
-			counts[i] += u.Requests
-		}
-	}
-	for _, c := range counts {
-		peak, total = max(peak, c), total+c
-	}
-	for i, c := range counts {
-		h := 0
-		if peak > 0 {
-			h = int(c * 110 / peak)
-		}
-		hour := start.Add(time.Duration(i) * time.Hour)
-		bars = append(bars, bar{X: i * 10, Y: 120 - h, Height: h, Label: fmt.Sprintf("%s: %d requests", hour.Format("2 Jan 15:00 UTC"), c)})
-	}
-	return bars, peak, total
+// keySections are the sections of every key's page, in order, below its
+// details. Adding a section is one line here and its template.
+var keySections = []keySection{
+	{Template: "key_usage", Load: loadUsage},
+	{Template: "key_events", Load: loadKeyEvents},
 }
 
-// handleKeyPage shows a key: its details, its events, and its requests per
-// hour over the last two days.
+// handleKeyPage shows a key: its details, then each of keySections.
 func (s *Server) handleKeyPage(w http.ResponseWriter, r *http.Request) {
 	k, ok := s.keyOf(w, r)
 	if !ok {
 		return
 	}
 	now := s.cfg.Now()
-	events, _, err := s.svc.ListEvents(r.Context(), scope(r), keygate.EventFilter{EntityID: k.ID, Page: keygate.Page{Desc: true, Limit: 20, SkipCount: true}})
-	if err != nil {
-		s.serveError(w, r, err)
-		return
+	var sections []template.HTML
+	for _, sec := range keySections {
+		data, err := sec.Load(s, r, k)
+		if err != nil {
+			s.serveError(w, r, err)
+			return
+		}
+		var buf bytes.Buffer
+		if err := s.pages["key.html"].ExecuteTemplate(&buf, sec.Template, data); err != nil {
+			s.serveError(w, r, fmt.Errorf("render %s: %w", sec.Template, err))
+			return
+		}
+		sections = append(sections, template.HTML(buf.String())) // rendered by html/template, escaped there
 	}
-	usage, err := s.svc.APIKeyUsage(r.Context(), scope(r), k.ID, now.Add(-chartHours*time.Hour))
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	bars, peak, total := usageChart(usage, now)
-	s.render(w, r, http.StatusOK, "key.html", page{Title: k.Name, Data: map[string]any{
-		"Key": k, "Obfuscated": wire.NewAPIKey(k, now).Key, "Label": k.Label(now), "Events": events,
-		"Bars": bars, "Peak": peak, "Total": total,
+	row := s.keyRow(k, now)
+	row.CSRF = sessionOf(r).CSRFToken
+	s.render(w, r, http.StatusOK, "key.html", page{Title: k.Name, Notice: s.notice(r), Data: map[string]any{
+		"Key": k, "Row": row, "Obfuscated": wire.NewAPIKey(k, now).Key, "Sections": sections,
 	}})
+}
+
+// loadKeyEvents is the key's latest events.
+func loadKeyEvents(s *Server, r *http.Request, k *keygate.APIKey) (any, error) {
+	events, _, err := s.svc.ListEvents(r.Context(), scope(r), keygate.EventFilter{EntityID: k.ID, Page: keygate.Page{Desc: true, Limit: 20, SkipCount: true}})
+	return events, err
+}
+
+// loadUsage is the key's usage chart over the range in ?range=.
+func loadUsage(s *Server, r *http.Request, k *keygate.APIKey) (any, error) {
+	rg := usageRangeOf(r.URL.Query().Get("range"))
+	now := s.cfg.Now()
+	usage, err := s.svc.APIKeyUsage(r.Context(), scope(r), k.ID, rg.start(now))
+	if err != nil {
+		return nil, err
+	}
+	c := newChart(usage, rg, now)
+	c.KeyID = k.ID
+	return c, nil
 }

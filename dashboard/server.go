@@ -130,6 +130,10 @@ var funcs = template.FuncMap{
 		return template.HTML(`<time datetime="` + t.UTC().Format(time.RFC3339) + `" title="` + exact(*t) + `">` + relative(*t, now) + `</time>`)
 	},
 	"plain": plainName,
+	"add":   func(a, b int) int { return a + b },
+	"sub":   func(a, b int) int { return a - b },
+	"half":  func(a int) int { return a / 2 },
+	"neg":   func(a int) int { return -a },
 	// fieldError is the problem of a form's field, next to it, and invalid
 	// marks the field for assistive technology.
 	"fieldError": func(fields map[string]string, name string) template.HTML {
@@ -157,12 +161,15 @@ var funcs = template.FuncMap{
 
 // parsePages parses each page with the layout.
 func parsePages() map[string]*template.Template {
-	// The layout and the partials every page may use.
-	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/key_form.html", "templates/destination_fields.html"))
+	// The layout and the partials every page may use: the key form's
+	// permissions, the destinations' events, and each part_*.html (the key
+	// page's sections).
+	partials := []string{"templates/layout.html", "templates/key_form.html", "templates/destination_fields.html", "templates/part_*.html"}
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, partials...))
 	pages := map[string]*template.Template{}
 	entries, _ := templateFiles.ReadDir("templates")
 	for _, e := range entries {
-		if e.Name() == "layout.html" || e.Name() == "key_form.html" || e.Name() == "destination_fields.html" {
+		if e.Name() == "layout.html" || e.Name() == "key_form.html" || e.Name() == "destination_fields.html" || strings.HasPrefix(e.Name(), "part_") {
 			continue
 		}
 		pages[e.Name()] = template.Must(template.Must(layout.Clone()).ParseFS(templateFiles, "templates/"+e.Name()))
