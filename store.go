@@ -355,3 +355,14 @@ type ChangeNotifier interface {
 	// on a lost connection, missed: it complements polling, never replaces it.
 	ChangeNotices(ctx context.Context) <-chan struct{}
 }
+
+// DirectReader is implemented by stores that can run reads outside any
+// transaction, each statement on its own and prepared once per connection:
+// for the one-row lookups of a cache miss, where a transaction costs round
+// trips (BEGIN and COMMIT on PostgreSQL) and an unprepared statement costs
+// parsing (SQLite). Reads of several rows in one fn may see different
+// states: use View when they must agree.
+type DirectReader interface {
+	// ReadDirect runs fn, whose Tx may only read.
+	ReadDirect(ctx context.Context, fn func(Tx) error) error
+}

@@ -79,7 +79,7 @@ func (v *Verifier) FollowedTo() int64 { return v.followed.Load() }
 func (v *Verifier) follow(ctx context.Context, seq int64) (int64, error) {
 	for {
 		var changes []keygate.Change
-		err := v.cfg.Store.View(ctx, func(tx keygate.Tx) (err error) {
+		err := v.read(ctx, func(tx keygate.Tx) (err error) {
 			changes, err = tx.FindChanges(ctx, seq, changePage)
 			return err
 		})

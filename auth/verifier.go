@@ -315,7 +315,7 @@ func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, fi
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), v.cfg.LoadTimeout)
 		defer cancel()
 		var rec *record
-		err := v.cfg.Store.View(ctx, func(tx keygate.Tx) (err error) {
+		err := v.read(ctx, func(tx keygate.Tx) (err error) {
 			rec, err = find(tx)
 			return err
 		})
@@ -382,3 +382,13 @@ func (v *Verifier) Started() bool { return v.started.Load() }
 
 // Cached returns the number of credentials cached.
 func (v *Verifier) Cached() int { return v.cache.len() + v.legacy.len() }
+
+// read runs fn outside any transaction where the store can (one-row
+// lookups need none, and it saves round trips and statement parsing), else
+// in a read-only transaction.
+func (v *Verifier) read(ctx context.Context, fn func(keygate.Tx) error) error {
+	if r, ok := v.cfg.Store.(keygate.DirectReader); ok {
+		return r.ReadDirect(ctx, fn)
+	}
+	return v.cfg.Store.View(ctx, fn)
+}

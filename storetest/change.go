@@ -148,3 +148,51 @@ func followFeed(t *testing.T, b *bundle, start int64, done <-chan struct{}) []in
 		}
 	}
 }
+
+// testReadDirect checks the direct reads of a cache miss: the same answer
+// as a transaction, CodeNotFound for an unknown key, a change visible to
+// the next read, and many at once on the shared prepared statements.
+func testReadDirect(t *testing.T, h Harness) {
+	b := setup(t, h)
+	r, ok := b.store.(keygate.DirectReader)
+	if !ok {
+		t.Skip("the store has no direct reads")
+	}
+	a := b.mustAccount(t, keygate.Live)
+	k, _ := b.mustKey(t, a, "one")
+	read := func(id string) (*keygate.APIKey, error) {
+		var got *keygate.APIKey
+		err := r.ReadDirect(b.ctx, func(tx keygate.Tx) (err error) {
+			got, err = tx.FindAPIKeyByID(b.ctx, id)
+			return err
+		})
+		return got, err
+	}
+	got, err := read(k.ID)
+	require.NoError(t, err)
+	require.Equal(t, k.ID, got.ID)
+	require.Equal(t, k.SecretHash, got.SecretHash)
+	_, err = read(credential.NewID("apikey", T0))
+	require.Equal(t, keygate.CodeNotFound, keygate.ErrorCode(err))
+
+	_, err = b.svc.RevokeAPIKey(b.ctx, app.AccountScope(a.ID), k.ID)
+	require.NoError(t, err)
+	got, err = read(k.ID)
+	require.NoError(t, err)
+	require.Equal(t, keygate.APIKeyRevoked, got.Status)
+
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				if got, err := read(k.ID); err != nil || got.ID != k.ID {
+					t.Error(got, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -50,6 +50,7 @@ func Run(t *testing.T, h Harness) {
 		"PaginationCountLimit": testPaginationCountLimit,
 		"ChangeFeed":           testChangeFeed,
 		"ChangeFeedConcurrent": testChangeFeedConcurrent,
+		"ReadDirect":           testReadDirect,
 		"APIKeyPatch":          testAPIKeyPatch,
 		"NotificationSettings": testNotificationSettings,
 		"FanOut":               testFanOut,

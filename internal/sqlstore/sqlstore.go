@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/keygate/keygate"
@@ -31,6 +32,7 @@ type DB struct {
 	// keyPrefix is the database's recorded key prefix (a string), once
 	// KeyPrefix has read it; API keys read carry it.
 	keyPrefix atomic.Value
+	stmts     sync.Map // query → *sql.Stmt on reader, for ReadDirect
 }
 
 var _ keygate.Store = (*DB)(nil)
@@ -80,6 +82,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close implements keygate.Store.
 func (db *DB) Close() error {
+	db.closeStmts()
 	err := db.reader.Close()
 	if db.writer != db.reader {
 		err = errors.Join(err, db.writer.Close())
@@ -97,7 +100,7 @@ func (db *DB) internal(what string, err error) error {
 
 // Tx implements keygate.Tx over one database transaction.
 type Tx struct {
-	tx    *sql.Tx
+	tx    querier
 	db    *DB
 	write bool
 	// changes are the credential changes to write at commit.
