@@ -43,6 +43,12 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /notifications/{notification_id}/logs", api("notification.read", s.handleNotificationLogs))
 	mux.Handle("POST /notifications/{notification_id}/replay", api("notification.write", s.handleNotificationReplay))
 
+	// Secret scanning: code hosts report leaked keys. The reporter is
+	// authenticated by its own scheme (a signature, a token), not a key.
+	mux.Handle("POST /secret-scanning/github", s.handle(s.handleGitHubReport))
+	mux.Handle("GET /secret-scanning/gitlab/v1/revocable_token_types", s.handle(s.handleGitLabTypes))
+	mux.Handle("POST /secret-scanning/gitlab/v1/revoke_tokens", s.handle(s.handleGitLabRevoke))
+
 	var rest http.Handler = s.handle(func(http.ResponseWriter, *http.Request) error { return errInvalidURL })
 	if s.cfg.Gateway != nil {
 		rest = s.cfg.Gateway // authenticates by its route map, and refuses routes not in it

@@ -10,6 +10,7 @@ import (
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/app"
 	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/secretscan"
 )
 
 // DefaultDocsURL is where documentation_url points by default: Paddle's
@@ -40,6 +41,12 @@ type Config struct {
 	// Gateway, if set, serves every request keygate does not serve itself
 	// (the gateway to the operator's API); without it they are invalid_url.
 	Gateway http.Handler
+	// GitHubKeys verifies GitHub's secret-scanning reports; nil turns
+	// POST /secret-scanning/github off.
+	GitHubKeys *secretscan.GitHubKeys
+	// GitLabToken authenticates GitLab's token revocation requests; ""
+	// turns /secret-scanning/gitlab off.
+	GitLabToken string
 }
 
 // Server is the API of one environment.

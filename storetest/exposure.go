@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -191,6 +193,19 @@ func testExposureLowRiskAndDuplicates(t *testing.T, h Harness) {
 	flipped := ltoken[:len(ltoken)-1] + map[bool]string{true: "B", false: "A"}[ltoken[len(ltoken)-1] == 'A']
 	acme := credential.NewAPIKey("acme", credential.EnvLive, T0).Token
 	before := len(b.events(t, a))
+	// Tokens without this deployment's shape, prefix and check never reach
+	// the store.
+	counting := &countingStore{Store: b.store}
+	svc := *b.svc
+	svc.Store = counting
+	_, err = svc.ReportExposures(b.ctx, []keygate.ExposureReport{
+		{Token: flipped, Source: keygate.SourceGitHub, Reference: "x"},
+		{Token: acme, Source: keygate.SourceGitHub, Reference: "x"},
+		{Token: "not a key", Source: keygate.SourceGitHub, Reference: "x"},
+		{Token: credential.NewLegacyKey(), Source: keygate.SourceGitHub, Reference: "x"},
+	})
+	require.NoError(t, err)
+	require.Zero(t, counting.n.Load(), "no transaction for tokens that fail the format or check")
 	res, err := b.svc.ReportExposures(b.ctx, []keygate.ExposureReport{
 		{Token: forged, Source: keygate.SourceGitHub, Reference: "x"},
 		{Token: flipped, Source: keygate.SourceGitHub, Reference: "x"},
@@ -244,4 +259,20 @@ func testExposureConcurrent(t *testing.T, h Harness) {
 		types = append(types, e.Type)
 	}
 	require.Equal(t, []keygate.EventType{keygate.EventAPIKeyCreated, keygate.EventExposureCreated, keygate.EventAPIKeyRevoked}, types)
+}
+
+// countingStore counts the transactions begun on a store.
+type countingStore struct {
+	keygate.Store
+	n atomic.Int64
+}
+
+func (c *countingStore) Update(ctx context.Context, fn func(keygate.Tx) error) error {
+	c.n.Add(1)
+	return c.Store.Update(ctx, fn)
+}
+
+func (c *countingStore) View(ctx context.Context, fn func(keygate.Tx) error) error {
+	c.n.Add(1)
+	return c.Store.View(ctx, fn)
 }

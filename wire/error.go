@@ -18,6 +18,9 @@ const (
 	CodeInvalidURL   = "invalid_url"
 	CodeBodyTooLarge = "request_body_too_large"
 	CodeBadGateway   = "bad_gateway"
+	// CodeUnauthorized refuses a secret-scanning report that is unsigned,
+	// badly signed, or without the operator's revocation token.
+	CodeUnauthorized = "unauthorized"
 )
 
 // statuses is the only place that maps an error code to an HTTP status, as
@@ -41,6 +44,7 @@ var statuses = map[string]int{
 	CodeInvalidURL:                  http.StatusNotFound,
 	CodeBodyTooLarge:                http.StatusRequestEntityTooLarge,
 	CodeBadGateway:                  http.StatusBadGateway,
+	CodeUnauthorized:                http.StatusUnauthorized,
 }
 
 // apiErrorCodes are the codes Paddle types api_error (a fault on the

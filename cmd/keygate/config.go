@@ -21,6 +21,7 @@ import (
 	"github.com/keygate/keygate/gateway"
 	"github.com/keygate/keygate/notify"
 	"github.com/keygate/keygate/postgres"
+	"github.com/keygate/keygate/secretscan"
 	"github.com/keygate/keygate/sqlite"
 )
 
@@ -85,6 +86,12 @@ type Config struct {
 	PayoutSettingsURL   string
 	RetainSettingsURL   string
 	MagicAllowNoReferer string
+	// Secret scanning: where GitHub's signing keys are read (a URL, or a
+	// file of the same JSON), and the token GitLab's revocation requests
+	// carry ("" turns the GitLab endpoint off).
+	GitHubScanningKeysURL  string
+	GitHubScanningKeysFile string
+	GitLabRevocationToken  string
 	// WebhookAllowPrivate opens webhook delivery to non-public addresses:
 	// comma-separated CIDRs, or "all" (tests, closed networks).
 	WebhookAllowPrivate string
@@ -113,25 +120,26 @@ type Config struct {
 // ./keygate-data and every surface on loopback.
 func DefaultConfig() Config {
 	return Config{
-		DataDir:              "keygate-data",
-		KeyPrefix:            credential.DefaultKeyPrefix,
-		LiveAPIAddr:          "127.0.0.1:8080",
-		SandboxAPIAddr:       "127.0.0.1:8081",
-		LiveDashboardAddr:    "127.0.0.1:8090",
-		SandboxDashboardAddr: "127.0.0.1:8091",
-		MetricsAddr:          "127.0.0.1:8099",
-		DocsURL:              api.DefaultDocsURL,
-		RateLimit:            strconv.Itoa(api.DefaultRateLimit),
-		SMTPFrom:             "keygate@localhost",
-		ExpiryScanInterval:   "1m",
-		RetryBase:            "1m",
-		DeliveryLease:        "30s",
-		LiveRetries:          strconv.Itoa(keygate.LiveRetries.Retries),
-		SandboxRetries:       strconv.Itoa(keygate.SandboxRetries.Retries),
-		UpstreamTimeout:      "30s",
-		LogLevel:             "info",
-		PasswordHashMemory:   strconv.Itoa(credential.DefaultHashBudget >> 20),
-		PasswordHashWait:     credential.DefaultHashWait.String(),
+		DataDir:               "keygate-data",
+		KeyPrefix:             credential.DefaultKeyPrefix,
+		LiveAPIAddr:           "127.0.0.1:8080",
+		SandboxAPIAddr:        "127.0.0.1:8081",
+		LiveDashboardAddr:     "127.0.0.1:8090",
+		SandboxDashboardAddr:  "127.0.0.1:8091",
+		MetricsAddr:           "127.0.0.1:8099",
+		DocsURL:               api.DefaultDocsURL,
+		RateLimit:             strconv.Itoa(api.DefaultRateLimit),
+		SMTPFrom:              "keygate@localhost",
+		ExpiryScanInterval:    "1m",
+		RetryBase:             "1m",
+		DeliveryLease:         "30s",
+		LiveRetries:           strconv.Itoa(keygate.LiveRetries.Retries),
+		SandboxRetries:        strconv.Itoa(keygate.SandboxRetries.Retries),
+		UpstreamTimeout:       "30s",
+		LogLevel:              "info",
+		GitHubScanningKeysURL: secretscan.DefaultGitHubKeysURL,
+		PasswordHashMemory:    strconv.Itoa(credential.DefaultHashBudget >> 20),
+		PasswordHashWait:      credential.DefaultHashWait.String(),
 	}
 }
 
@@ -186,6 +194,9 @@ func (c *Config) serveSettings() []setting {
 		{&c.LogLevel, "KEYGATE_LOG_LEVEL", "log-level", "debug, info (a line per request), warn or error"},
 		{&c.PayoutSettingsURL, "KEYGATE_PAYOUT_SETTINGS_URL", "payout-settings-url", "where magic links with redirect=payout_settings lead"},
 		{&c.RetainSettingsURL, "KEYGATE_RETAIN_SETTINGS_URL", "retain-settings-url", "where magic links with redirect=retain_settings lead"},
+		{&c.GitHubScanningKeysURL, "KEYGATE_GITHUB_SCANNING_KEYS_URL", "github-scanning-keys-url", "where GitHub's secret-scanning signing keys are read"},
+		{&c.GitHubScanningKeysFile, "KEYGATE_GITHUB_SCANNING_KEYS_FILE", "github-scanning-keys-file", "a file of GitHub's secret-scanning keys (the same JSON), read instead of the URL"},
+		{&c.GitLabRevocationToken, "KEYGATE_GITLAB_REVOCATION_TOKEN", "gitlab-revocation-token", "the token GitLab's secret-detection revocation requests carry; unset: the GitLab endpoint is off"},
 		{&c.MagicAllowNoReferer, "KEYGATE_MAGIC_ALLOW_NO_REFERER", "magic-allow-no-referer", "accept magic links followed without an Origin or Referer header (true or false)"},
 		{&c.PasswordHashMemory, "KEYGATE_PASSWORD_HASH_MEMORY", "password-hash-memory", "MiB that password hashing (sign-ins) may take at once; each hash takes 64"},
 		{&c.PasswordHashWait, "KEYGATE_PASSWORD_HASH_WAIT", "password-hash-wait", "how long a sign-in waits for a turn to hash before it is asked to try again"},
@@ -295,6 +306,17 @@ func (c *Config) validateServe() []error {
 		if parsed, err := url.Parse(u.v); u.v != "" && (err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "") {
 			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL", u.env, u.v))
 		}
+	}
+	if c.GitHubScanningKeysFile != "" {
+		b, err := os.ReadFile(c.GitHubScanningKeysFile)
+		if err == nil {
+			_, err = secretscan.ParseGitHubKeys(b)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("KEYGATE_GITHUB_SCANNING_KEYS_FILE: %v", err))
+		}
+	} else if u, err := url.Parse(c.GitHubScanningKeysURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("KEYGATE_GITHUB_SCANNING_KEYS_URL: %q is not an http(s) URL", c.GitHubScanningKeysURL))
 	}
 	if err := c.logLevel.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		errs = append(errs, fmt.Errorf("KEYGATE_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))

@@ -23,6 +23,7 @@ import (
 	"github.com/keygate/keygate/dashboard"
 	"github.com/keygate/keygate/gateway"
 	"github.com/keygate/keygate/notify"
+	"github.com/keygate/keygate/secretscan"
 )
 
 // shutdownTimeout bounds how long serve waits for requests in flight when
@@ -103,6 +104,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		shared = api.NewSharedLimits(counter, 0, logger)
 		background = append(background, shared.Run)
 	}
+	githubKeys := &secretscan.GitHubKeys{URL: c.cfg.GitHubScanningKeysURL, File: c.cfg.GitHubScanningKeysFile}
 	apiSurface := func(env keygate.Environment, publicURL string) func(net.Listener) http.Handler {
 		return func(l net.Listener) http.Handler {
 			if publicURL == "" {
@@ -111,6 +113,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			cfg := api.Config{
 				Environment: env, BaseURL: publicURL, DocsURL: c.cfg.DocsURL, RateLimit: c.cfg.rateLimit,
 				SharedLimits: shared, TrustedProxies: c.cfg.trusted, Logger: logger,
+				GitHubKeys: githubKeys, GitLabToken: c.cfg.GitLabRevocationToken,
 			}
 			if upstream := c.cfg.upstreams[env]; upstream != nil {
 				cfg.Gateway = gateway.New(gateway.Config{
