@@ -98,6 +98,20 @@ type Tx interface {
 	// DeleteExpiredSessions deletes the sessions expired by now.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) error
 
+	// CountSignInAttempt counts one sign-in attempt under key, in the
+	// window of length window that is open at now (or a new one from now),
+	// and returns the count including this attempt and when the window
+	// began. It is one atomic statement: of N attempts at once, each sees a
+	// different count.
+	CountSignInAttempt(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error)
+	// ForgiveSignInAttempt takes one attempt off key's count.
+	ForgiveSignInAttempt(ctx context.Context, key string) error
+	// ForgetSignInAttempts deletes key's count.
+	ForgetSignInAttempts(ctx context.Context, key string) error
+	// DeleteOldSignInAttempts deletes the counts whose window began at or
+	// before cutoff.
+	DeleteOldSignInAttempts(ctx context.Context, cutoff time.Time) error
+
 	// CreateAPIKey inserts a new API key.
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// FindAPIKeyByID returns the API key with that ID in any account;

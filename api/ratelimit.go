@@ -1,14 +1,13 @@
 package api
 
 import (
-	"net"
 	"net/http"
 	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/wire"
 )
 
 // Lockout is how long a client that exceeded the limit is refused, as
@@ -106,40 +105,8 @@ func refusal(wait time.Duration) error {
 	}
 }
 
-// clientIP returns the address a request came from: the peer's, unless the
-// peer is a trusted proxy, in which case the right-most address of
-// X-Forwarded-For that is not itself a trusted proxy.
+// clientIP returns the address a request came from, by wire.ClientIP's
+// rule.
 func (rl *rateLimiter) clientIP(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.Addr{}
-	}
-	ip = ip.Unmap()
-	if !rl.isTrusted(ip) {
-		return ip
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			return ip // a garbled header: trust none of it
-		}
-		if hop = hop.Unmap(); !rl.isTrusted(hop) {
-			return hop
-		}
-	}
-	return ip
-}
-
-func (rl *rateLimiter) isTrusted(ip netip.Addr) bool {
-	for _, p := range rl.trusted {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
+	return wire.ClientIP(r, rl.trusted)
 }

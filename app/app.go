@@ -36,6 +36,10 @@ type Service struct {
 	// HashBudget bounds the memory of password hashing (sign-ins, set-up);
 	// nil is no bound. serve gives one (KEYGATE_PASSWORD_HASH_MEMORY).
 	HashBudget *credential.HashBudget
+	// SignInIPSlowAfter is how many sign-in attempts one client IP makes in
+	// a window before each further one is slowed; default
+	// SignInIPSlowAfter.
+	SignInIPSlowAfter int
 	// AddressPolicy says which webhook destinations may be saved; nil allows
 	// public addresses only.
 	AddressPolicy *keygate.AddressPolicy

@@ -14,13 +14,26 @@ var errBadCredentials = keygate.Errorf(keygate.CodeForbidden, "The e-mail addres
 
 // errHashBusy answers a sign-in that found the password-hashing budget
 // full for its whole wait.
-var errHashBusy = keygate.Errorf(keygate.CodeTooManyRequests, "Too many sign-ins at once. Try again in a few seconds.")
+var errHashBusy = &keygate.Error{Code: keygate.CodeTooManyRequests, Message: "Too many sign-ins at once. Try again in a few seconds.", Err: ErrHashBusy}
 
 // SignIn checks a user's e-mail and password in env and opens a session.
 // It returns the session and its token (the cookie's value, stored nowhere).
-func (s *Service) SignIn(ctx context.Context, env keygate.Environment, email, password string) (*keygate.Session, string, error) {
+// ip is the client's address, for the per-IP count ("" for none). The
+// attempt is counted before it is checked (see SignInLockAfter): a locked
+// address is CodeTooManyRequests with ErrSignInLocked in its chain, and a
+// full hashing budget CodeTooManyRequests with ErrHashBusy.
+func (s *Service) SignIn(ctx context.Context, env keygate.Environment, email, password, ip string) (*keygate.Session, string, error) {
+	email = keygate.NormalizeEmail(email)
+	keys := signInKeys(env, email, ip)
+	delay, err := s.countAttempt(ctx, keys)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := sleep(ctx, delay); err != nil {
+		return nil, "", err
+	}
 	var u *keygate.User
-	err := s.Store.View(ctx, func(tx keygate.Tx) (err error) {
+	err = s.Store.View(ctx, func(tx keygate.Tx) (err error) {
 		u, err = tx.FindUserByEmail(ctx, env, email)
 		return err
 	})
@@ -35,10 +48,16 @@ func (s *Service) SignIn(ctx context.Context, env keygate.Environment, email, pa
 	var ok bool
 	var perr error
 	if berr := s.HashBudget.Do(ctx, func() { ok, perr = credential.CheckPassword(hash, password) }); berr != nil {
+		if serr := s.settleAttempt(context.WithoutCancel(ctx), keys, false); serr != nil {
+			return nil, "", serr
+		}
 		return nil, "", hashBusy(berr)
 	}
 	if err != nil || perr != nil || !ok {
 		return nil, "", errBadCredentials
+	}
+	if err := s.settleAttempt(ctx, keys, true); err != nil {
+		return nil, "", err
 	}
 	return s.openSession(ctx, u)
 }
@@ -54,6 +73,9 @@ func (s *Service) openSession(ctx context.Context, u *keygate.User) (*keygate.Se
 	}
 	err := s.Store.Update(ctx, func(tx keygate.Tx) error {
 		if err := tx.DeleteExpiredSessions(ctx, now); err != nil {
+			return err
+		}
+		if err := tx.DeleteOldSignInAttempts(ctx, now.Add(-SignInWindow)); err != nil {
 			return err
 		}
 		return tx.CreateSession(ctx, sess)

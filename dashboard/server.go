@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -42,15 +43,17 @@ type Config struct {
 	// dashboard, where the header's sandbox/live switch goes; without it
 	// the switch is not shown.
 	OtherDashboardURL string
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client, as for the API (KEYGATE_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the dashboard of one environment.
 type Server struct {
-	cfg      Config
-	svc      *app.Service
-	pages    map[string]*template.Template
-	handler  http.Handler
-	throttle *throttle
+	cfg     Config
+	svc     *app.Service
+	pages   map[string]*template.Template
+	handler http.Handler
 }
 
 // NewServer returns the dashboard of cfg.Environment over svc.
@@ -61,7 +64,7 @@ func NewServer(cfg Config, svc *app.Service) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, svc: svc, pages: parsePages(), throttle: newThrottle(cfg.Now)}
+	s := &Server{cfg: cfg, svc: svc, pages: parsePages()}
 	s.handler = secure(s.routes())
 	return s
 }

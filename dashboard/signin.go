@@ -2,13 +2,12 @@ package dashboard
 
 import (
 	"context"
-	"net"
+	"errors"
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/wire"
 )
 
 // SetupLifetime is how long a first-run link works.
@@ -84,28 +83,27 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusForbidden, "This form has expired. Please sign in again.")
 		return
 	}
-	email := keygate.NormalizeEmail(r.PostFormValue("email"))
-	keys := []string{"email:" + email, "ip:" + clientIP(r)}
-	delay, locked := s.throttle.check(keys...)
-	if locked > 0 {
-		again(http.StatusTooManyRequests, "Too many failed sign-ins. Try again in "+locked.Round(time.Minute).String()+".")
-		return
-	}
-	time.Sleep(delay)
-	_, token, err := s.svc.SignIn(r.Context(), s.cfg.Environment, email, r.PostFormValue("password"))
-	if keygate.ErrorCode(err) == keygate.CodeTooManyRequests { // the hashing budget is full: no verdict on the password
+	email, ip := keygate.NormalizeEmail(r.PostFormValue("email")), s.clientIP(r)
+	sess, token, err := s.svc.SignIn(r.Context(), s.cfg.Environment, email, r.PostFormValue("password"), ip)
+	log := s.cfg.Logger.With("environment", s.cfg.Environment, "email", email, "client_ip", ip, "request_id", wire.RequestID(r))
+	switch {
+	case errors.Is(err, app.ErrHashBusy): // no verdict on the password
+		log.WarnContext(r.Context(), "dashboard: sign-in turned away: password-hashing budget full")
 		w.Header().Set("Retry-After", "5")
 		again(http.StatusServiceUnavailable, keygate.ErrorMessage(err))
-		return
-	}
-	if err != nil {
-		s.throttle.fail(keys...)
+	case errors.Is(err, app.ErrSignInLocked):
+		log.WarnContext(r.Context(), "dashboard: sign-in refused: address locked out")
+		again(http.StatusTooManyRequests, keygate.ErrorMessage(err))
+	case keygate.ErrorCode(err) == keygate.CodeForbidden:
+		log.InfoContext(r.Context(), "dashboard: sign-in failed")
 		again(http.StatusUnauthorized, keygate.ErrorMessage(err))
-		return
+	case err != nil:
+		s.serveError(w, r, err)
+	default:
+		log.InfoContext(r.Context(), "dashboard: signed in", "user_id", sess.UserID, "account_id", sess.AccountID)
+		s.setCookie(w, r, sessionCookie, token, keygate.SessionLifetime)
+		http.Redirect(w, r, "/authentication", http.StatusSeeOther)
 	}
-	s.throttle.succeed(keys...)
-	s.setCookie(w, r, sessionCookie, token, keygate.SessionLifetime)
-	http.Redirect(w, r, "/authentication", http.StatusSeeOther)
 }
 
 func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
@@ -116,11 +114,11 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
 }
 
-// clientIP is the peer's address, for throttling sign-ins.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return strings.TrimSpace(r.RemoteAddr)
+// clientIP is the client's address by the API's rule (wire.ClientIP, with
+// the same trusted proxies), for the sign-in counts and the logs.
+func (s *Server) clientIP(r *http.Request) string {
+	if ip := wire.ClientIP(r, s.cfg.TrustedProxies); ip.IsValid() {
+		return ip.String()
 	}
-	return host
+	return ""
 }

@@ -1,15 +1,22 @@
 package dashboard_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/credential"
+	"github.com/keygate/keygate/dashboard"
 )
 
 // TestSignInHashBudgetFull fills the password-hashing budget and checks
@@ -35,4 +42,74 @@ func TestSignInHashBudgetFull(t *testing.T) {
 	close(release)
 	resp, _ := br.post("/sign-in", url.Values{"csrf": {token}, "email": {"ada@example.com"}, "password": {"a long password"}})
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode, "signed in once the budget has room")
+}
+
+// syncBuffer is a log destination that tests read while servers write.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSignInClientIPAndLogs checks that the dashboard takes the client's
+// address by the API's rule (X-Forwarded-For only from a trusted proxy)
+// and logs sign-ins, failures and lockouts with it, never the password.
+func TestSignInClientIPAndLogs(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		trusted []netip.Prefix
+		want    string
+	}{
+		"trusted proxy": {[]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}, "client_ip=203.0.113.9"},
+		"no proxy":      {nil, "client_ip=127.0.0.1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var logs syncBuffer
+			b := setup(t)
+			b.signedIn(t)
+			d := dashboard.NewServer(dashboard.Config{Environment: keygate.Sandbox, Now: b.clock.Now, TrustedProxies: tc.trusted,
+				Logger: slog.New(slog.NewTextHandler(&logs, nil))}, b.svc)
+			srv := httptest.NewServer(d)
+			t.Cleanup(srv.Close)
+			br := b.browser(t)
+			br.base = srv.URL
+			br.client.Transport = headerTransport{"X-Forwarded-For": "203.0.113.9"}
+			_, body := br.get("/sign-in")
+			token := csrf(t, body)
+			resp, _ := br.post("/sign-in", url.Values{"csrf": {token}, "email": {"ada@example.com"}, "password": {"not the password"}})
+			require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+			resp, _ = br.post("/sign-in", url.Values{"csrf": {token}, "email": {"ada@example.com"}, "password": {"a long password"}})
+			require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+			out := logs.String()
+			require.Contains(t, out, `msg="dashboard: sign-in failed"`)
+			require.Contains(t, out, `msg="dashboard: signed in"`)
+			require.Contains(t, out, tc.want)
+			require.Contains(t, out, "email=ada@example.com")
+			require.NotContains(t, out, "not the password")
+			require.NotContains(t, out, "a long password")
+		})
+	}
+}
+
+// headerTransport adds headers to every request.
+type headerTransport map[string]string
+
+func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	for k, v := range h {
+		r.Header.Set(k, v)
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }

@@ -71,6 +71,7 @@ func Run(t *testing.T, h Harness) {
 		"ExposureHighRisk":     testExposureHighRisk,
 		"ExposureLowRisk":      testExposureLowRiskAndDuplicates,
 		"ExposureConcurrent":   testExposureConcurrent,
+		"SignInAttempts":       testSignInAttempts,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -145,6 +145,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 				Environment: env, Secure: strings.HasPrefix(publicURL, "https://"), Logger: logger,
 				PayoutSettingsURL: c.cfg.PayoutSettingsURL, RetainSettingsURL: c.cfg.RetainSettingsURL,
 				AllowMagicWithoutOrigin: c.cfg.MagicAllowNoReferer == "true",
+				TrustedProxies:          c.cfg.trusted,
 				OtherDashboardURL:       dashboardURL(other),
 			}, svc)
 			// Printed at every start while this environment has no user.

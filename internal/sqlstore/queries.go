@@ -33,6 +33,7 @@ var RequiredQueries = []string{
 	"InitSetting", "FindSetting",
 	"CreateAPIKeyExposure", "FindAPIKeyExposure", "FindAPIKeyExposures", "CountAPIKeyExposures",
 	"CountUnseenExposures", "MarkExposuresSeen", "CreateUserMails", "ClaimUserMails", "UpdateUserMail",
+	"CountSignInAttempt", "ForgiveSignInAttempt", "ForgetSignInAttempts", "DeleteOldSignInAttempts",
 }
 
 // LoadQueries reads every *.sql file under dir of fsys and returns its named
