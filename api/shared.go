@@ -15,7 +15,7 @@ import (
 
 // DefaultShareInterval is how often SharedLimits adds its counts to the
 // cluster's.
-const DefaultShareInterval = 150 * time.Millisecond
+const DefaultShareInterval = 100 * time.Millisecond
 
 // SharedLimits shares the rate limit's per-client counts among the nodes of
 // a cluster, through the database, so that a client gets the limit once

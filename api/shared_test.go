@@ -67,7 +67,7 @@ func TestSharedRateLimit(t *testing.T) {
 	const limit, nodes = 120, 3
 	// A clock in the middle of a minute, so one window holds the test.
 	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Minute).Add(20 * time.Second))
-	urls := sharedNodes(t, nodes, limit, 150*time.Millisecond, clock.Now)
+	urls := sharedNodes(t, nodes, limit, api.DefaultShareInterval, clock.Now)
 
 	admitted, soft := 0, 0
 	lockedAt := -1

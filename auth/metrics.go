@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -24,6 +26,9 @@ var resultNames = [resultCount]string{"ok", "authentication_missing", "authentic
 type Metrics struct {
 	results *prometheus.CounterVec
 	lookups *prometheus.CounterVec
+	// propagation is the delay from a change's commit (its time in the
+	// change feed) to this node applying it from the feed.
+	propagation prometheus.Histogram
 	// Children resolved once, so that counting costs one atomic add.
 	byResult                 [resultCount]prometheus.Counter
 	hit, negativeHit, missed prometheus.Counter
@@ -37,6 +42,11 @@ func newMetrics() *Metrics {
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "keygate_auth_cache_lookups_total", Help: "Credential cache lookups by outcome: hit, negative_hit (known absent) or miss (read from the store).",
 		}, []string{"outcome"}),
+		propagation: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "keygate_auth_change_propagation_seconds",
+			Help:    "Delay from a credential change's commit, on any node, to this node applying it from the change feed (clocks of the nodes assumed in sync).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}),
 	}
 	for r, name := range resultNames {
 		m.byResult[r] = m.results.WithLabelValues(name)
@@ -47,7 +57,12 @@ func newMetrics() *Metrics {
 
 // Collectors returns the metrics to register.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.results, m.lookups}
+	return []prometheus.Collector{m.results, m.lookups, m.propagation}
+}
+
+// propagated records that a change made at changedAt was applied at now.
+func (m *Metrics) propagated(changedAt, now time.Time) {
+	m.propagation.Observe(max(now.Sub(changedAt), 0).Seconds())
 }
 
 func (m *Metrics) result(r int) { m.byResult[r].Inc() }

@@ -86,8 +86,10 @@ func (v *Verifier) follow(ctx context.Context, seq int64) (int64, error) {
 		if err != nil {
 			return seq, err
 		}
+		applied := time.Now()
 		for _, c := range changes {
 			v.Invalidate(c.CredentialID)
+			v.Metrics.propagated(c.ChangedAt, applied)
 			seq = c.Seq
 		}
 		if len(changes) < changePage {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -114,7 +115,7 @@ func TestCluster(t *testing.T) {
 		t.Skip("starts processes")
 	}
 	dbURL, _ := storetest.PostgresSchema(t)
-	const rateLimit = 150
+	const rateLimit = 300
 	sealKey := newSealKey(t)
 	var nodes []*node
 	for _, name := range []string{"A", "B", "C"} {
@@ -179,6 +180,16 @@ func TestCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("PropagationOnMetrics", func(t *testing.T) {
+		metrics, err := http.Get(b.urls["metrics"] + "/metrics")
+		require.NoError(t, err)
+		defer metrics.Body.Close()
+		body, err := io.ReadAll(metrics.Body)
+		require.NoError(t, err)
+		require.Regexp(t, `keygate_auth_change_propagation_seconds_count [1-9]`, string(body), "B measured the changes it applied")
+		require.Contains(t, string(body), `keygate_auth_change_propagation_seconds_bucket{le="0.1"}`)
+	})
+
 	t.Run("RateLimitShared", func(t *testing.T) {
 		admitted, lockedAt := 0, -1
 		for i := 0; i < 20*rateLimit && lockedAt < 0; i++ {
@@ -189,7 +200,7 @@ func TestCluster(t *testing.T) {
 			case retry != "1": // Retry-After: 1 is a node's part spent until its next share
 				lockedAt = i
 			}
-			time.Sleep(2 * time.Millisecond)
+			time.Sleep(5 * time.Millisecond)
 		}
 		t.Logf("admitted %d requests of a limit of %d spread over 3 nodes", admitted, rateLimit)
 		require.GreaterOrEqual(t, lockedAt, 0, "the client is refused")
