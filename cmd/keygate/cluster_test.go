@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/keygate/keygate/app"
 	"github.com/keygate/keygate/storetest"
 )
 
@@ -107,7 +109,8 @@ func callAs(t *testing.T, method, base, path, token, ip, body string) (int, stri
 // database, as docs/cluster.md says to: a key revoked through node A is
 // refused by B and C within a second, and works again within a second of
 // its reactivation; a set-up link printed by one node works on another,
-// once; a client that spreads its requests over the nodes gets the rate
+// once; a sign-in lockout earned on all three holds on each; a client that
+// spreads its requests over the nodes gets the rate
 // limit once, not three times.
 func TestCluster(t *testing.T) {
 	t.Parallel()
@@ -140,6 +143,15 @@ func TestCluster(t *testing.T) {
 		require.Equal(t, http.StatusForbidden, status, "and only once, on any node")
 		status, _ = setUpWith(t, onNode(a), "eve@example.com")
 		require.Equal(t, http.StatusForbidden, status)
+	})
+
+	t.Run("SignInLockoutShared", func(t *testing.T) {
+		for i := range app.SignInLockAfter { // wrong passwords, spread over the nodes
+			require.Equal(t, http.StatusUnauthorized, signIn(t, nodes[i%3].urls["live dashboard"], "ada@example.com", "a wrong password"))
+		}
+		for _, n := range nodes { // locked on every node, even with the right password
+			require.Equal(t, http.StatusTooManyRequests, signIn(t, n.urls["live dashboard"], "ada@example.com", "a long password"))
+		}
 	})
 
 	cl := &cli{t: t, env: map[string]string{"KEYGATE_DATABASE_URL": dbURL, "KEYGATE_ENCRYPTION_KEY": sealKey}}
@@ -212,6 +224,22 @@ func TestCluster(t *testing.T) {
 			}, 5*time.Second, 20*time.Millisecond, "the client is refused on every node")
 		}
 	})
+}
+
+// signIn posts the sign-in form of a dashboard and returns the status.
+func signIn(t *testing.T, dashboard, email, password string) int {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(dashboard + "/sign-in")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp, err = client.PostForm(dashboard+"/sign-in", url.Values{
+		"csrf": {csrfPattern.FindStringSubmatch(string(body))[1]}, "email": {email}, "password": {password}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // apiJSON sends a request and decodes its JSON answer into out; it returns
