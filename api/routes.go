@@ -23,6 +23,7 @@ func (s *Server) routes() http.Handler {
 	// keygate's extension: Paddle manages keys only in its dashboard.
 	mux.Handle("POST /api-keys", api("api_key.write", s.handleAPIKeyCreate))
 	mux.Handle("PATCH /api-keys/{api_key_id}", api("api_key.write", s.handleAPIKeyPatch))
+	mux.Handle("GET /api-keys/{api_key_id}/exposures", api("api_key.read", s.handleAPIKeyExposures))
 
 	// Partners: a partner key and its Paddle-PartnerID.
 	mux.Handle("POST /accounts", api("", s.handleAccountCreate))

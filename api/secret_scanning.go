@@ -143,3 +143,28 @@ func (s *Server) handleGitLabRevoke(w http.ResponseWriter, r *http.Request) erro
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// handleAPIKeyExposures lists a key's exposures (keygate's extension;
+// Paddle shows them only in its dashboard), with Paddle's list
+// conventions: after, per_page, order_by and Skip-Count.
+func (s *Server) handleAPIKeyExposures(w http.ResponseWriter, r *http.Request) error {
+	id, err := apiKeyID(r)
+	if err != nil {
+		return err
+	}
+	page, err := parsePage(r)
+	if err != nil {
+		return err
+	}
+	list, total, err := s.svc.ListAPIKeyExposures(r.Context(), scope(r), keygate.APIKeyExposureFilter{APIKeyID: id, Page: page})
+	if err != nil {
+		return err
+	}
+	n, p := s.finishPage(r, page, len(list), func(i int) string { return list[i].ID }, total)
+	out := make([]*wire.APIKeyExposure, n)
+	for i := range out {
+		out[i] = wire.NewAPIKeyExposure(list[i])
+	}
+	s.writeList(w, r, out, p)
+	return nil
+}

@@ -273,3 +273,47 @@ func TestGitLabRevocation(t *testing.T) {
 	status, _ = postReport(t, off.live, []byte("[]"), "x", "y")
 	require.Equal(t, 404, status, "no GitHub keys configured: no endpoint")
 }
+
+// TestAPIKeyExposures lists a key's exposures with Paddle's list
+// conventions; it needs api_key.read, and another account's key is
+// not_found.
+func TestAPIKeyExposures(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	k, token := b.key(t, b.liveAcc, "customer.read")
+	_, reader := b.key(t, b.liveAcc, "api_key.read")
+	_, other := b.key(t, b.sdbxAcc, "api_key.read")
+	var reports []keygate.ExposureReport
+	for i := range 3 {
+		reports = append(reports, keygate.ExposureReport{Token: token, Source: keygate.SourceKeygateScan, Reference: fmt.Sprintf("deploy.sh:%d", i+1)})
+	}
+	_, err := b.svc.ReportExposures(b.ctx, reports)
+	require.NoError(t, err)
+
+	r := do(t, b.live, "GET", "/api-keys/"+k.ID+"/exposures?per_page=2", reader, "")
+	require.Equal(t, 200, r.status, r.raw)
+	list := r.list()
+	require.Len(t, list, 2)
+	first := list[0].(map[string]any)
+	require.Equal(t, k.ID, first["api_key_id"])
+	require.Equal(t, "high", first["risk_level"])
+	require.Equal(t, "revoked", first["action_taken"])
+	require.Equal(t, "keygate-scan", first["source"])
+	require.Equal(t, "deploy.sh:1", first["reference"])
+	require.Regexp(t, `^apkexp_[a-z0-9]{26}$`, first["id"])
+	pg := r.body["meta"].(map[string]any)["pagination"].(map[string]any)
+	require.Equal(t, true, pg["has_more"])
+	require.EqualValues(t, 3, pg["estimated_total"])
+	next := pg["next"].(string)
+	r = do(t, b.live, "GET", strings.TrimPrefix(next, b.live.URL), reader, "")
+	require.Len(t, r.list(), 1)
+	require.Equal(t, "low", r.list()[0].(map[string]any)["risk_level"])
+	r = do(t, b.live, "GET", "/api-keys/"+k.ID+"/exposures?order_by=id[DESC]", reader, "")
+	require.Equal(t, "deploy.sh:3", r.list()[0].(map[string]any)["reference"])
+
+	_, noRead := b.key(t, b.liveAcc, "customer.read")
+	require.Equal(t, "forbidden", do(t, b.live, "GET", "/api-keys/"+k.ID+"/exposures", noRead, "").errorCode())
+	require.Equal(t, "not_found", do(t, b.sandbox, "GET", "/api-keys/"+k.ID+"/exposures", other, "").errorCode())
+	require.Equal(t, "bad_request", do(t, b.live, "GET", "/api-keys/nope/exposures", reader, "").errorCode())
+	require.Equal(t, "invalid_field", do(t, b.live, "GET", "/api-keys/"+k.ID+"/exposures?order_by=name", reader, "").errorCode())
+}
