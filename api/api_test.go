@@ -41,10 +41,14 @@ func setup(t *testing.T, tune func(*api.Config)) *bundle {
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
 	require.NoError(t, err)
 	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
-	v := auth.New(auth.Config{Store: db, Now: clock.Now})
+	var svc *app.Service
+	v := auth.New(auth.Config{Store: db, Now: clock.Now, CompleteRotation: func(ctx context.Context, keyID, rotationID string) error {
+		_, err := svc.CompleteRotation(ctx, keyID, rotationID)
+		return err
+	}})
 	sealer, err := credential.NewSealer(credential.NewSealKey())
 	require.NoError(t, err)
-	svc := &app.Service{Store: db, Now: clock.Now, Changed: v.Invalidate, Sealer: sealer}
+	svc = &app.Service{Store: db, Now: clock.Now, Changed: v.Invalidate, Sealer: sealer}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -24,6 +24,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api-keys", api("api_key.write", s.handleAPIKeyCreate))
 	mux.Handle("PATCH /api-keys/{api_key_id}", api("api_key.write", s.handleAPIKeyPatch))
 	mux.Handle("GET /api-keys/{api_key_id}/exposures", api("api_key.read", s.handleAPIKeyExposures))
+	mux.Handle("POST /api-keys/{api_key_id}/rotate", api("api_key.write", s.handleRotate))
+	// Rotations: only the key itself, whatever its permissions.
+	mux.Handle("POST /api-keys/{api_key_id}/rotations", api("", s.handleRotationCreate))
+	mux.Handle("GET /api-keys/{api_key_id}/rotations", api("", s.handleRotationsList))
+	mux.Handle("GET /api-keys/{api_key_id}/rotations/{rotation_id}", api("", s.handleRotationGet))
 
 	// Partners: a partner key and its Paddle-PartnerID.
 	mux.Handle("POST /accounts", api("", s.handleAccountCreate))
