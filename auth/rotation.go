@@ -27,14 +27,40 @@ type rotation struct {
 }
 
 // loadRotation reads the live rotations of a rotatable key into its
-// record; a key with none keeps a nil rotation.
-func loadRotation(ctx context.Context, tx keygate.Tx, k *keygate.APIKey, rec *record, now int64) error {
+// record; a key with none keeps a nil rotation. A cache miss may read
+// outside a transaction (keygate.DirectReader), so the key is read again
+// after its rotations: a completion that committed in between changed the
+// key's secret, and the reads are retried until they agree.
+func loadRotation(ctx context.Context, tx keygate.Tx, k *keygate.APIKey, now int64) (*record, error) {
+	rec := newRecord(k)
 	if !k.Rotatable {
-		return nil
+		return rec, nil
 	}
-	live, err := tx.FindLiveAPIKeyRotations(ctx, k.ID, time.Unix(0, now).UTC())
-	if err != nil || len(live) == 0 {
-		return err
+	for attempt := 0; ; attempt++ {
+		live, err := tx.FindLiveAPIKeyRotations(ctx, k.ID, time.Unix(0, now).UTC())
+		if err != nil {
+			return nil, err
+		}
+		again, err := tx.FindAPIKeyByID(ctx, k.ID)
+		if err != nil {
+			return nil, err
+		}
+		rec = newRecord(again)
+		if string(again.SecretHash) == string(k.SecretHash) || attempt == 4 {
+			if rot := newRotation(live); rot != nil {
+				rec.rareState().rot = rot
+			}
+			return rec, nil
+		}
+		k = again
+	}
+}
+
+// newRotation makes the rotation part of a record from a key's live
+// rotations; nil if there are none.
+func newRotation(live []*keygate.APIKeyRotation) *rotation {
+	if len(live) == 0 {
+		return nil
 	}
 	rot := &rotation{}
 	for _, r := range live {
@@ -47,8 +73,7 @@ func loadRotation(ctx context.Context, tx keygate.Tx, k *keygate.APIKey, rec *re
 			rot.oldUntil = r.ExpiresAt.UnixNano()
 		}
 	}
-	rec.rareState().rot = rot
-	return nil
+	return rot
 }
 
 // rotated decides a token of a key in rotation whose secret (hashed to

@@ -258,8 +258,7 @@ func (v *Verifier) lookup(ctx context.Context, id string, now int64) (*record, e
 		if err != nil {
 			return nil, err
 		}
-		rec := newRecord(k)
-		return rec, loadRotation(ctx, tx, k, rec, now)
+		return loadRotation(ctx, tx, k, now)
 	})
 }
 
