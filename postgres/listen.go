@@ -21,6 +21,7 @@ var _ interface {
 // too, since changes committed while it was away were not announced.
 func (db *DB) ChangeNotices(ctx context.Context) <-chan struct{} {
 	ch := make(chan struct{}, 1)
+	go db.sweep(ctx)
 	go func() {
 		backoff := 100 * time.Millisecond
 		for ctx.Err() == nil {
@@ -70,5 +71,25 @@ func notify(ch chan<- struct{}) {
 	select {
 	case ch <- struct{}{}:
 	default:
+	}
+}
+
+// sweepInterval is how often a node looks for committed changes that no
+// one numbered (a writer died between its commit and its numbering).
+const sweepInterval = 2 * time.Second
+
+// sweep numbers orphaned changes until ctx ends: SweepChanges, every
+// sweepInterval. A change a writer committed is then in the feed within
+// about that long even if the writer died at once.
+func (db *DB) sweep(ctx context.Context) {
+	t := time.NewTicker(sweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			db.SweepChanges(ctx) // an error is a database away: the next tick tries again
+		}
 	}
 }

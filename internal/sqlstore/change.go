@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,35 +17,41 @@ import (
 func (tx *Tx) lockChanges(context.Context) error { return nil }
 
 // recordChange queues credential id for the change feed. The rows are
-// written at commit, under the change lock (commitChanges).
+// written when the transaction's work is done (commitChanges).
 func (tx *Tx) recordChange(_ context.Context, id string, at time.Time) error {
 	tx.changes = append(tx.changes, keygate.Change{CredentialID: id, ChangedAt: utc(at)})
 	return nil
 }
 
-// commitChanges writes the queued changes just before commit: it notifies
-// other nodes (delivered at commit, where the engine can), then takes the
-// change lock, which is held until the transaction ends, and inserts the
-// rows. Sequence numbers are drawn only under the lock and the lock is
-// released only after the commit is visible, so the feed's seq order is
-// commit-visibility order: a reader that sees seq n sees every smaller seq
-// that will ever commit (docs/decisions.md has the proof). The lock is held
-// for two round trips (the lock and inserts, then COMMIT) instead of the
-// whole transaction.
+// commitChanges writes the queued changes just before commit. Where the
+// engine numbers the feed after commit (PostgreSQL: a SequenceChanges
+// query), it inserts them unnumbered, in one round trip, and the store
+// numbers them once the transaction has committed (DB.SequenceChanges).
+// Elsewhere (SQLite, one writer at a time) it takes the change lock and
+// inserts them numbered.
 func (tx *Tx) commitChanges(ctx context.Context) error {
 	if len(tx.changes) == 0 {
 		return nil
 	}
-	if _, err := tx.tx.ExecContext(ctx, tx.query("NotifyChange")); err != nil {
-		return tx.translate("NotifyChange", err)
-	}
-	if q, ok := tx.db.dialect.Queries["LockAndRecordChanges"]; ok {
+	if q, ok := tx.db.dialect.Queries["RecordChanges"]; ok {
 		ids, ats := make([]string, len(tx.changes)), make([]time.Time, len(tx.changes))
 		for i, c := range tx.changes {
 			ids[i], ats[i] = c.CredentialID, c.ChangedAt
 		}
-		if _, err := tx.tx.ExecContext(ctx, q, ids, ats); err != nil {
-			return tx.translate("LockAndRecordChanges", err)
+		rows, err := tx.tx.QueryContext(ctx, q, ids, ats)
+		if err != nil {
+			return tx.translate("RecordChanges", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return tx.translate("RecordChanges", err)
+			}
+			tx.changeRows = append(tx.changeRows, id)
+		}
+		if err := rows.Err(); err != nil {
+			return tx.translate("RecordChanges", err)
 		}
 		return nil
 	}
@@ -56,7 +63,59 @@ func (tx *Tx) commitChanges(ctx context.Context) error {
 			return err
 		}
 	}
+	if _, err := tx.tx.ExecContext(ctx, tx.query("NotifyChange")); err != nil {
+		return tx.translate("NotifyChange", err)
+	}
 	return nil
+}
+
+// SequenceChanges numbers the committed changes that have no sequence
+// number yet, where the engine numbers the feed after commit; elsewhere it
+// does nothing. A node runs it now and then (SweepChanges), for the changes
+// of a writer that died between its commit and their numbering.
+func (db *DB) SequenceChanges(ctx context.Context) error {
+	q, ok := db.dialect.Queries["SequenceChanges"]
+	if !ok {
+		return nil
+	}
+	if _, err := db.writer.ExecContext(ctx, q); err != nil {
+		return db.internal("SequenceChanges", err)
+	}
+	return nil
+}
+
+// sequenceChangesOf makes sure the committed change rows ids are numbered:
+// it waits for the change lock and numbers every unnumbered change, unless
+// a run before it already numbered these.
+func (db *DB) sequenceChangesOf(ctx context.Context, ids []int64) error {
+	q, ok := db.dialect.Queries["SequenceChangesOf"]
+	if !ok || len(ids) == 0 {
+		return nil
+	}
+	list := make([]string, len(ids))
+	for i, id := range ids {
+		list[i] = strconv.FormatInt(id, 10)
+	}
+	if _, err := db.writer.ExecContext(ctx, strings.Replace(q, "/*ids*/0", strings.Join(list, ","), 1)); err != nil {
+		return db.internal("SequenceChangesOf", err)
+	}
+	return nil
+}
+
+// SweepChanges runs SequenceChanges if a committed change has no number.
+func (db *DB) SweepChanges(ctx context.Context) error {
+	q, ok := db.dialect.Queries["HasUnsequencedChanges"]
+	if !ok {
+		return nil
+	}
+	var pending bool
+	if err := db.reader.QueryRowContext(ctx, q).Scan(&pending); err != nil {
+		return db.internal("HasUnsequencedChanges", err)
+	}
+	if !pending {
+		return nil
+	}
+	return db.SequenceChanges(ctx)
 }
 
 // FindChanges implements keygate.Tx.

@@ -69,6 +69,12 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, write 
 	if err := sqlTx.Commit(); err != nil {
 		return db.internal("commit", err)
 	}
+	if len(tx.changeRows) > 0 {
+		// The transaction committed: its changes are in force even if
+		// numbering them fails now, so that failure is not this write's; a
+		// node's sweep numbers them within seconds (SweepChanges).
+		_ = db.sequenceChangesOf(context.WithoutCancel(ctx), tx.changeRows)
+	}
 	return nil
 }
 
@@ -105,6 +111,9 @@ type Tx struct {
 	write bool
 	// changes are the credential changes to write at commit.
 	changes []keygate.Change
+	// changeRows are the ids of the change rows written unnumbered, to
+	// number after commit.
+	changeRows []int64
 }
 
 var _ keygate.Tx = (*Tx)(nil)

@@ -1,26 +1,54 @@
 -- name: LockChanges
--- Taken at commit only, held until the transaction ends: the sequence
--- numbers of the feed are drawn under it, so seq order is commit order
--- (docs/decisions.md). Named after the schema, so isolated schemas don't
--- contend.
+-- The change lock, held until the transaction ends. Named after the schema,
+-- so isolated schemas don't contend.
 SELECT pg_advisory_xact_lock(hashtext('keygate-changes:' || current_schema()));
 
--- name: LockAndRecordChanges
--- LockChanges and RecordChange in one round trip, for $1 IDs and $2 times:
--- each row's seq (the column default, projected over the join) is drawn
--- only once the lock's one row exists, so after the lock is held.
-INSERT INTO credential_changes (credential_id, changed_at)
-SELECT c.id, c.at
-FROM (SELECT pg_advisory_xact_lock(hashtext('keygate-changes:' || current_schema()))) AS l,
-    unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS c(id, at, n)
-ORDER BY c.n;
-
 -- name: RecordChange
+-- A change without its seq: SequenceChanges numbers it once it commits.
 INSERT INTO credential_changes (credential_id, changed_at) VALUES ($1, $2);
+
+-- name: RecordChanges
+-- RecordChange for $1 IDs and $2 times, in one round trip; returns the
+-- rows' ids, for SequenceChangesOf.
+INSERT INTO credential_changes (credential_id, changed_at)
+SELECT c.id, c.at FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS c(id, at, n) ORDER BY c.n
+RETURNING id;
 
 -- name: NotifyChange
 -- Delivered at commit to every node that LISTENs, to poll the feed at once.
 SELECT pg_notify('keygate_changes', current_schema());
+
+-- name: SequenceChanges
+-- Run after a writer commits, as one simple-protocol query, so one implicit
+-- transaction: take the change lock, then (in a new snapshot, taken once
+-- the lock is held) number every committed change still without a seq, and
+-- notify the listening nodes if there was one. The lock is released only
+-- after this transaction's commit is visible, so each run's numbers are
+-- above every earlier run's, and visible no earlier than theirs.
+SELECT pg_advisory_xact_lock(hashtext('keygate-changes:' || current_schema()));
+WITH numbered AS (
+    UPDATE credential_changes SET seq = nextval(pg_get_serial_sequence('credential_changes', 'seq'))
+    WHERE seq IS NULL RETURNING 1
+)
+SELECT pg_notify('keygate_changes', current_schema()) WHERE EXISTS (SELECT 1 FROM numbered);
+
+-- name: SequenceChangesOf
+-- SequenceChanges for a writer whose rows are /*ids*/0 (replaced by their
+-- ids, integers the store itself got back): once it holds the lock, it
+-- numbers anything only if its own rows are still unnumbered. Writers
+-- waiting for the lock mostly find their rows numbered by the holder
+-- before them, and then end without writing (nor waiting for a WAL flush):
+-- one flush numbers a whole queue of writers.
+SELECT pg_advisory_xact_lock(hashtext('keygate-changes:' || current_schema()));
+WITH numbered AS (
+    UPDATE credential_changes SET seq = nextval(pg_get_serial_sequence('credential_changes', 'seq'))
+    WHERE seq IS NULL AND EXISTS (SELECT 1 FROM credential_changes WHERE seq IS NULL AND id IN (/*ids*/0))
+    RETURNING 1
+)
+SELECT pg_notify('keygate_changes', current_schema()) WHERE EXISTS (SELECT 1 FROM numbered);
+
+-- name: HasUnsequencedChanges
+SELECT EXISTS (SELECT 1 FROM credential_changes WHERE seq IS NULL);
 
 -- name: FindChanges
 SELECT seq, credential_id, changed_at FROM credential_changes WHERE seq > $1 ORDER BY seq LIMIT $2;
