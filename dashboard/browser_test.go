@@ -23,6 +23,7 @@ import (
 	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/dashboard"
 	"github.com/keygate/keygate/sqlite"
+	"github.com/keygate/keygate/storetest"
 )
 
 // browserBundle is the dashboard beside the API it manages keys for.
@@ -123,7 +124,7 @@ func TestBrowser(t *testing.T) {
 
 	// Keyboard only: open the row's menu, move to Revoke, confirm by typing
 	// the name; then reactivate from the menu the same way.
-	w.keyboardMenu("Revoke", "#confirm")
+	w.keyboardMenu("/authentication", "Revoke", "#confirm")
 	w.check("07-key-revoke")
 	w.step("confirm revoke", chromedp.SendKeys("#confirm", "CRM sync"), chromedp.KeyEvent("\r"), chromedp.WaitVisible(`.notice`), ready())
 	require.Contains(t, value(w, "revoked notice", chromedp.Text(".notice")), "was revoked")
@@ -133,12 +134,12 @@ func TestBrowser(t *testing.T) {
 	w.check("08-keys-recently-revoked-menu")
 	w.step("close the menu", chromedp.KeyEvent(kb.Escape))
 	require.False(t, value(w, "closed", chromedp.Evaluate[bool](`document.querySelector('details[data-menu]').open`)), "Escape closes the menu")
-	w.keyboardMenu("Reactivate", ".notice")
+	w.keyboardMenu("/authentication", "Reactivate", ".notice")
 	require.Contains(t, value(w, "reactivated notice", chromedp.Text(".notice")), "was reactivated")
 	require.Equal(t, http.StatusOK, b.callAPI(t, token, "/event-types"), "a reactivated key works again")
 
 	// Edit the permissions: the API answers forbidden.
-	w.keyboardMenu("Edit", "#name")
+	w.keyboardMenu("/authentication", "Edit", "#name")
 	w.step("edit", chromedp.Click(`input[data-all="read"]`), chromedp.Click(`input[value="price.read"]`),
 		chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible(`.notice`), ready())
 	require.Contains(t, value(w, "saved notice", chromedp.Text(".notice")), "were saved")
@@ -183,16 +184,31 @@ func TestBrowser(t *testing.T) {
 		chromedp.SendKeys("#description", "Ops hooks"), chromedp.SendKeys("#destination", "https://hooks.example.com/keygate"),
 		chromedp.Click(`input[value="api_key.revoked"]`), chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible("#secret"), ready())
 	require.Regexp(t, `^pdl_ntfset_[a-z\d]{26}_[a-zA-Z\d]{32}$`, value(w, "secret", chromedp.Value("#secret")))
+	setting := strings.TrimPrefix(value(w, "destination's path", chromedp.Evaluate[string](`location.pathname`)), "/notifications/")
+	w.keyboardMenu("/authentication?q=Service+001", "Revoke", "#confirm")
+	w.step("confirm", chromedp.SendKeys("#confirm", "Service 001"), chromedp.KeyEvent("\r"), chromedp.WaitVisible(".notice"))
+	failDeliveries(t, b.svc, k.AccountID, setting)
+	w.open("the destination's deliveries", "/notifications/"+setting)
+	require.Equal(t, "Failed", value(w, "failed delivery", chromedp.Text(`tr[data-delivery-id] .status`)))
 	w.check("12-destination")
-	w.open("events", "/events?type=api_key.revoked")
-	require.Contains(t, value(w, "event list", chromedp.Text("table")), "api_key.revoked")
-	w.check("13-events")
+	w.step("replay", chromedp.Click(`//button[text()="Replay"]`), chromedp.WaitVisible(`.notice`), ready())
+	require.Equal(t, 2, value(w, "deliveries", chromedp.Evaluate[int](`document.querySelectorAll('tr[data-delivery-id]').length`)))
+	w.check("13-destination-replayed")
+
+	// Events, filtered by two types, each linked to what it is about.
+	w.open("events", "/events")
+	w.step("filter events", chromedp.Click(`input[value="api_key.revoked"]`), chromedp.Click(`input[value="api_key.updated"]`),
+		chromedp.Click(`//button[text()="Filter"]`), chromedp.WaitVisible(`//a[text()="Show every type"]`), ready())
+	types := value(w, "event types", chromedp.Evaluate[[]string](`[...new Set([...document.querySelectorAll('table.events td.name code')].map(c => c.textContent))].sort()`))
+	require.Equal(t, []string{"api_key.revoked", "api_key.updated"}, types)
+	w.check("14-events")
+	w.step("follow an event", chromedp.Click(`table.events td[data-label="About"] a`), chromedp.WaitVisible("#usage-title"), ready())
 
 	// The client-side tokens tab: create, copy; readable at 390 px.
 	w.open("client tokens", "/authentication/client-tokens")
 	w.step("new client token", chromedp.SendKeys("#ct-name", "Pricing page"), chromedp.Click(`button[type=submit].primary`),
 		chromedp.WaitVisible(`//button[text()="Copy"]`), ready(), chromedp.Click(`//button[text()="Copy"]`), chromedp.WaitVisible(`//button[text()="Copied"]`))
-	w.check("14-client-tokens")
+	w.check("15-client-tokens")
 
 	// The keyboard alone reaches "New API key" and opens it.
 	w.open("keyboard", "/authentication")
@@ -202,12 +218,18 @@ func TestBrowser(t *testing.T) {
 	t.Logf("screenshots in %s", w.shots)
 }
 
+// failDeliveries marks every delivery of a destination failed after three
+// attempts, the last answered 500, as the dispatcher records them.
+func failDeliveries(t *testing.T, svc *app.Service, accountID, settingID string) {
+	(&bundle{ctx: context.Background(), svc: svc, clock: storetest.NewClock(time.Now())}).failDeliveries(t, accountID, settingID)
+}
+
 // keyboardMenu opens the first row's "…" menu with the keyboard alone and
 // follows its item named item to the page that shows landsOn: Tab to the menu button, Enter to open it
 // (focus moves to the first item), the arrow keys to the item, Enter.
-func (w *walker) keyboardMenu(item, landsOn string) {
+func (w *walker) keyboardMenu(path, item, landsOn string) {
 	w.t.Helper()
-	w.open("list for the menu", "/authentication")
+	w.open("list for the menu", path)
 	w.step("focus the menu button", chromedp.Focus(`tr[data-key-id] details[data-menu] > summary`))
 	expanded := func() bool {
 		return value(w, "menu state", chromedp.Evaluate[bool](`document.querySelector('tr[data-key-id] details[data-menu]').open`))

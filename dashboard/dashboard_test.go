@@ -269,8 +269,11 @@ func TestDestinationsAndEvents(t *testing.T) {
 	resp, _ = br.post("/notifications", url.Values{"csrf": {token}, "description": {"Ops hooks"}, "type": {"url"},
 		"destination": {"https://hooks.example.com/k"}, "events": {"api_key.revoked", "api_key.expiring"}})
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	page := resp.Header.Get("Location")
-	_, body = br.get(page)
+	page, done, _ := strings.Cut(resp.Header.Get("Location"), "?")
+	require.Equal(t, "done=created", done)
+	_, body = br.get(page + "?" + done)
+	require.Contains(t, body, "The destination was created.", "a notice confirms it")
+	require.Contains(t, body, "No deliveries yet.")
 	require.Regexp(t, `id="secret" readonly value="pdl_ntfset_[a-z\d]{26}_[a-zA-Z\d]{32}"`, body)
 	require.Contains(t, body, `value="api_key.revoked" checked`)
 
@@ -281,6 +284,8 @@ func TestDestinationsAndEvents(t *testing.T) {
 	require.Regexp(t, `<td>1</td><td>No</td>`, body, "one event, inactive")
 
 	resp, _ = br.post(page+"/delete", url.Values{"csrf": {token}})
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "not without the confirmation")
+	resp, _ = br.post(page+"/delete", url.Values{"csrf": {token}, "confirm": {"on"}})
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	_, body = br.get("/notifications")
 	require.Contains(t, body, "No destinations yet")
@@ -290,7 +295,7 @@ func TestDestinationsAndEvents(t *testing.T) {
 	_, body = br.get("/events")
 	require.Contains(t, body, "api_key.created")
 	_, body = br.get("/events?type=api_key.revoked")
-	require.Contains(t, body, "No events.")
+	require.Contains(t, body, "No events of these types.")
 }
 
 // TestSecureCookies checks that cookies are Secure when the dashboard is

@@ -107,6 +107,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /notifications/{id}", auth(http.HandlerFunc(s.handleDestination)))
 	mux.Handle("POST /notifications/{id}", auth(http.HandlerFunc(s.handleDestinationEdit)))
 	mux.Handle("POST /notifications/{id}/delete", auth(http.HandlerFunc(s.handleDestinationDelete)))
+	mux.Handle("POST /notifications/{id}/deliveries/{ntf}/replay", auth(http.HandlerFunc(s.handleDeliveryReplay)))
 	mux.Handle("GET /events", auth(http.HandlerFunc(s.handleEvents)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, keygate.CodeNotFound, "There is no such page.")
@@ -126,7 +127,14 @@ var funcs = template.FuncMap{
 	"exact": exact,
 	// ago is t relative to now in a <time> element with the exact time on
 	// hover; "Never" for nil.
-	"ago": func(t *time.Time, now time.Time) template.HTML {
+	"ago": func(v any, now time.Time) template.HTML {
+		var t *time.Time
+		switch v := v.(type) {
+		case *time.Time:
+			t = v
+		case time.Time:
+			t = &v
+		}
 		if t == nil {
 			return "Never"
 		}

@@ -1,0 +1,107 @@
+package dashboard_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/credential"
+)
+
+// failDeliveries marks every delivery of a destination failed after three
+// attempts, the last answered 500, as the dispatcher records it.
+func (b *bundle) failDeliveries(t *testing.T, accountID, settingID string) {
+	t.Helper()
+	now := b.clock.Now()
+	require.NoError(t, b.svc.Store.Update(b.ctx, func(tx keygate.Tx) error {
+		list, _, err := tx.FindNotifications(b.ctx, keygate.NotificationFilter{AccountID: accountID, SettingID: settingID, Page: keygate.Page{Limit: 10, SkipCount: true}})
+		if err != nil {
+			return err
+		}
+		for _, n := range list {
+			n.Status, n.TimesAttempted, n.LastAttemptAt, n.RetryAt = keygate.NotificationFailed, 3, &now, nil
+			if err := tx.UpdateNotification(b.ctx, n); err != nil {
+				return err
+			}
+			if err := tx.CreateNotificationLog(b.ctx, &keygate.NotificationLog{ID: credential.NewID("ntflog", now), NotificationID: n.ID,
+				AccountID: n.AccountID, ResponseCode: 500, ResponseBody: "upstream is down", AttemptedAt: now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// TestDeliveries: a destination's page lists its deliveries with status,
+// attempts, response code and time; a failed one is replayed as a new
+// delivery; a delivery is only replayed through its own destination.
+func TestDeliveries(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	br := b.signedIn(t)
+	_, body := br.get("/notifications/new")
+	token := csrf(t, body)
+	newDestination := func(desc string) string {
+		resp, _ := br.post("/notifications", url.Values{"csrf": {token}, "description": {desc}, "type": {"url"},
+			"destination": {"https://hooks.example.com/" + desc}, "events": {"api_key.created"}})
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		page, _, _ := strings.Cut(resp.Header.Get("Location"), "?")
+		return strings.TrimPrefix(page, "/notifications/")
+	}
+	ops, other := newDestination("ops"), newDestination("other")
+	k, err := b.svc.GetAPIKey(b.ctx, app.OperatorScope(), br.createKey(t, url.Values{"name": {"k"}, "permissions": {"price.read"}}))
+	require.NoError(t, err)
+	b.clock.Add(time.Minute)
+	b.failDeliveries(t, k.AccountID, ops)
+
+	_, body = br.get("/notifications/" + ops)
+	require.Contains(t, body, ">Failed<")
+	require.Regexp(t, `data-label="Attempts">3<`, body)
+	require.Contains(t, body, `<span class="mono">500</span>`)
+	require.Contains(t, body, "upstream is down")
+	require.Contains(t, body, "just now</time>", "the time of the last attempt")
+	ntf := regexp.MustCompile(`data-delivery-id="(ntf_[a-z\d]{26})"`).FindStringSubmatch(body)[1]
+
+	resp, _ := br.post("/notifications/"+other+"/deliveries/"+ntf+"/replay", url.Values{"csrf": {token}})
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, "not through another destination")
+	resp, _ = br.post("/notifications/"+ops+"/deliveries/"+ntf+"/replay", url.Values{"csrf": {token}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	_, body = br.get(resp.Header.Get("Location"))
+	require.Contains(t, body, "The delivery was queued again")
+	require.Equal(t, 2, strings.Count(body, `data-delivery-id="`))
+	require.Contains(t, body, "(replay)")
+	require.Contains(t, body, ">Pending<")
+	resp, _ = br.post("/notifications/"+ops+"/deliveries/"+ntf+"/replay", url.Values{"csrf": {token}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, "a failed delivery may be replayed again")
+}
+
+// TestEventsFilterAndLinks: events filter by several types at once, and
+// each links to what it is about, client-side tokens included.
+func TestEventsFilterAndLinks(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	br := b.signedIn(t)
+	id := br.createKey(t, url.Values{"name": {"k"}, "permissions": {"price.read"}})
+	_, body := br.get("/authentication/client-tokens")
+	resp, _ := br.post("/authentication/client-tokens", url.Values{"csrf": {csrf(t, body)}, "name": {"Pricing page"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	_, tokens := br.get("/authentication/client-tokens")
+	ctkn := regexp.MustCompile(`data-token-id="(ctkn_[a-z\d]{26})"`).FindStringSubmatch(tokens)[1]
+	require.Contains(t, tokens, `id="`+ctkn+`"`, "the link's target exists")
+
+	_, body = br.get("/events?type=api_key.created&type=client_token.created")
+	require.Contains(t, body, `href="/authentication/api-keys/`+id+`"`)
+	require.Contains(t, body, `href="/authentication/client-tokens#`+ctkn+`"`)
+	require.Contains(t, body, `value="client_token.created" checked`)
+	_, body = br.get("/events?type=client_token.created")
+	require.NotContains(t, body, "api_key.created</code></td>")
+	_, body = br.get("/events?type=api_key.revoked&type=api_key.expired")
+	require.Contains(t, body, "No events of these types.")
+}
