@@ -8,6 +8,7 @@
 //	keygate users create               add a dashboard user to an account
 //	keygate api-keys create|list|get|update|revoke|reactivate|import-legacy
 //	keygate partners create            add a partner, who creates sellers by API
+//	keygate scan [--git] [PATH…]       find leaked API keys offline; exit 1 if any
 //
 // Every command reads its configuration from KEYGATE_* environment
 // variables and from flags of the same meaning; run any command with -h for
@@ -74,6 +75,7 @@ var commands = map[string]func(context.Context, *env, []string) error{
 	"api-keys reactivate":    runAPIKeysReactivate,
 	"api-keys import-legacy": runAPIKeysImportLegacy,
 	"partners create":        runPartnersCreate,
+	"scan":                   runScan,
 }
 
 func dispatch(ctx context.Context, e *env, args []string) error {
@@ -112,6 +114,9 @@ Usage:
   keygate api-keys reactivate ID [--json]
   keygate api-keys import-legacy --account ACC --name NAME --key-stdin [--json]
   keygate partners create --environment live|sandbox --name NAME --allowed-domains d1,d2 [--json]
+  keygate scan [--git] [--report] [PATH…]
+                          find this deployment's API keys in files, directories, standard
+                          input or (--git) a repository's history; exit status 1 if any
 
 Storage: KEYGATE_DATABASE_URL (postgres://…), or unset for SQLite under
 KEYGATE_DATA_DIR (default ./keygate-data). Run a command with -h for its flags.
