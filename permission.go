@@ -62,6 +62,12 @@ func (p Permission) Known() bool {
 // read permission of every write permission in it.
 type PermissionSet uint64
 
+// ClientTokenPermissions are what a client-side token can do (price and
+// transaction previews, checkout): the permissions of the routes the
+// default route map opens to client-side tokens. A key creates client-side
+// tokens only if it holds these.
+var ClientTokenPermissions = []Permission{"transaction.read"}
+
 // AllPermissionSet holds every permission; legacy and partner keys have it.
 var AllPermissionSet = NewPermissionSet(Permissions)
 

@@ -13,8 +13,13 @@ import (
 	"github.com/keygate/keygate/wire"
 )
 
-// scope is the account the request's credential acts for.
-func scope(r *http.Request) app.Scope { return app.AccountScope(principal(r).AccountID) }
+// scope is the account the request's credential acts for, bounded by the
+// credential's permissions and expiry: what it creates or edits never
+// exceeds it.
+func scope(r *http.Request) app.Scope {
+	p := principal(r)
+	return app.DelegatedScope(p.AccountID, p.Permissions, p.ExpiresAt)
+}
 
 // handleAPIKeysList lists the account's keys; filters id and status take
 // comma-separated values.

@@ -14,9 +14,18 @@ import (
 // api_key.created.
 func (s *Service) CreateAPIKey(ctx context.Context, sc Scope, accountID string, in keygate.APIKeyCreate) (*keygate.APIKey, string, error) {
 	now := s.now()
+	asked := in.ExpiresAt
 	in, err := in.Validate(now)
 	if err != nil {
 		return nil, "", err
+	}
+	if err := sc.checkGrant(in.Permissions); err != nil {
+		return nil, "", err
+	}
+	if asked, err = sc.limitExpiry(asked, now); err != nil {
+		return nil, "", err
+	} else if asked != nil {
+		in.ExpiresAt = asked
 	}
 	var k *keygate.APIKey
 	var token string
@@ -153,6 +162,11 @@ func (s *Service) ReactivateAPIKey(ctx context.Context, sc Scope, id string) (*k
 // api_key.updated for changed fields and api_key.revoked or api_key.updated
 // for the status.
 func (s *Service) PatchAPIKey(ctx context.Context, sc Scope, id string, u keygate.APIKeyUpdate, status *keygate.APIKeyStatus) (*keygate.APIKey, error) {
+	if u.Permissions != nil {
+		if err := sc.checkGrant(*u.Permissions); err != nil {
+			return nil, err
+		}
+	}
 	return s.changeAPIKey(ctx, sc, id, func(k *keygate.APIKey, now time.Time) ([]keygate.EventType, error) {
 		var events []keygate.EventType
 		changed, err := k.Apply(now, u)

@@ -68,6 +68,11 @@ func (s *Service) now() time.Time {
 type Scope struct {
 	accountID string
 	operator  bool
+	// delegated scopes (DelegatedScope) are bounded by a credential's
+	// permissions and expiry.
+	delegated bool
+	perms     keygate.PermissionSet
+	expiresAt time.Time
 }
 
 // AccountScope acts for one account: entities of any other account are

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/credential"
@@ -14,6 +15,9 @@ func (s *Service) CreateClientToken(ctx context.Context, sc Scope, accountID str
 	in, err := in.Validate()
 	if err != nil {
 		return nil, err
+	}
+	if err := sc.checkGrant(keygate.ClientTokenPermissions); err != nil {
+		return nil, keygate.Errorf(keygate.CodeForbidden, "A key can only create client-side tokens if it holds what they grant (%s).", permList(keygate.ClientTokenPermissions))
 	}
 	now := s.now()
 	var t *keygate.ClientToken
@@ -113,4 +117,13 @@ func findClientToken(ctx context.Context, tx keygate.Tx, sc Scope, id string) (*
 		return nil, keygate.NotFound(id)
 	}
 	return t, nil
+}
+
+// permList is ps, comma-separated.
+func permList(ps []keygate.Permission) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = string(p)
+	}
+	return strings.Join(out, ", ")
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"time"
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/credential"
@@ -20,6 +21,8 @@ type Principal struct {
 	Permissions keygate.PermissionSet
 	// PartnerID is the partner of a partner key ("pid_…").
 	PartnerID string
+	// ExpiresAt is when the credential expires; zero if it never does.
+	ExpiresAt time.Time
 }
 
 type principalKey struct{}

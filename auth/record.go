@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"strings"
 	"sync/atomic"
+	"time"
 	"unique"
 
 	"github.com/keygate/keygate"
@@ -129,6 +130,9 @@ func (r *record) principal() Principal {
 	}
 	if r.rare != nil {
 		p.PartnerID = r.rare.partnerID
+	}
+	if r.expiresAt != 0 {
+		p.ExpiresAt = time.Unix(0, r.expiresAt).UTC()
 	}
 	return p
 }
