@@ -156,7 +156,7 @@ func TestCluster(t *testing.T) {
 
 	cl := &cli{t: t, env: map[string]string{"KEYGATE_DATABASE_URL": dbURL, "KEYGATE_ENCRYPTION_KEY": sealKey}}
 	acc := strings.TrimSpace(cl.must("accounts", "create", "--environment", "live", "--name", "Acme"))
-	admin := strings.TrimSpace(cl.must("api-keys", "create", "--account", acc, "--name", "admin", "--permissions", "api_key.write"))
+	admin := strings.TrimSpace(cl.must("api-keys", "create", "--account", acc, "--name", "admin", "--permissions", "api_key.write,customer.read")) // a key grants only what it holds
 
 	t.Run("RevokeOnAInForceOnBAndC", func(t *testing.T) {
 		var created struct {
