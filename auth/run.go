@@ -143,17 +143,42 @@ func (v *Verifier) flush(ctx context.Context) {
 // stops working at most this long after its expiry.
 const clockResolution = time.Millisecond
 
-// keepTime keeps the coarse clock until ctx ends.
+// clockIdleTicks is how many ticks without a request stop the coarse
+// clock: an idle node does not wake a thousand times a second.
+const clockIdleTicks = 100
+
+// keepTime keeps the coarse clock until ctx ends, ticking only while
+// requests ask for the time: after clockIdleTicks ticks with no request it
+// stops (nowNano then reads the system clock) until a request wakes it.
 func (v *Verifier) keepTime(ctx context.Context) {
-	tick := time.NewTicker(clockResolution)
-	defer tick.Stop()
 	defer v.coarseNow.Store(0)
 	for {
+		v.tickWhileAsked(ctx)
+		v.coarseNow.Store(0)
+		select {
+		case <-ctx.Done():
+			return
+		case <-v.clockWake:
+		}
+	}
+}
+
+// tickWhileAsked keeps the coarse clock until ctx ends or it goes
+// clockIdleTicks ticks without a request.
+func (v *Verifier) tickWhileAsked(ctx context.Context) {
+	tick := time.NewTicker(clockResolution)
+	defer tick.Stop()
+	for idle := 0; idle < clockIdleTicks; {
 		v.coarseNow.Store(time.Now().UnixNano())
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+		if v.clockAsked.Swap(false) {
+			idle = 0
+		} else {
+			idle++
 		}
 	}
 }

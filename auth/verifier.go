@@ -20,7 +20,10 @@ type Config struct {
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
 	// PollInterval is how often the change feed is read; default 250 ms, so
-	// a change made elsewhere is in force here well within a second.
+	// a change made elsewhere is in force here well within a second. A store
+	// that pushes notice of changes (keygate.ChangeNotifier: PostgreSQL)
+	// has the feed read on each notice, and polled every second by default,
+	// for notices lost while its listening connection is down.
 	PollInterval time.Duration
 	// NegativeTTL is how long an unknown ID is remembered as unknown;
 	// default 1 minute. A credential created meanwhile is announced by the
@@ -70,9 +73,14 @@ type Verifier struct {
 
 	// coarseNow is the time (Unix nanoseconds) that Run keeps to within a
 	// millisecond, when the clock is the system's: reading it costs a load,
-	// where time.Now costs tens of nanoseconds. 0 when Run is not running.
+	// where time.Now costs tens of nanoseconds. 0 when Run is not running,
+	// or while the clock is stopped for want of requests (keepTime).
 	coarseNow   atomic.Int64
 	systemClock bool
+	// clockAsked says a request read the coarse clock since its last tick;
+	// clockWake restarts a clock stopped for want of requests.
+	clockAsked atomic.Bool
+	clockWake  chan struct{}
 
 	Metrics *Metrics
 }
@@ -82,6 +90,9 @@ func New(cfg Config) *Verifier {
 	systemClock := cfg.Now == nil
 	if systemClock {
 		cfg.Now = time.Now
+	}
+	if _, notified := cfg.Store.(keygate.ChangeNotifier); notified {
+		cfg.PollInterval = cmpOr(cfg.PollInterval, time.Second)
 	}
 	cfg.PollInterval = cmpOr(cfg.PollInterval, 250*time.Millisecond)
 	cfg.NegativeTTL = cmpOr(cfg.NegativeTTL, time.Minute)
@@ -102,6 +113,7 @@ func New(cfg Config) *Verifier {
 	return &Verifier{
 		cfg: cfg, cache: newCache(cfg.MaxEntries), legacy: newCache(cfg.MaxEntries / 16), clients: newCache(cfg.MaxEntries / 4), partners: newCache(1 << 12),
 		legacyIDs: map[string]string{}, clientIDs: map[string]string{}, Metrics: newMetrics(), systemClock: systemClock,
+		clockWake: make(chan struct{}, 1),
 	}
 }
 
@@ -164,7 +176,16 @@ func (v *Verifier) Authenticate(ctx context.Context, env keygate.Environment, he
 // when it keeps one, else the configured clock.
 func (v *Verifier) nowNano() int64 {
 	if t := v.coarseNow.Load(); t != 0 {
+		if !v.clockAsked.Load() { // one store per tick, not one per request
+			v.clockAsked.Store(true)
+		}
 		return t
+	}
+	if v.systemClock {
+		select { // the coarse clock stopped while idle: start it again
+		case v.clockWake <- struct{}{}:
+		default:
+		}
 	}
 	return v.cfg.Now().UnixNano()
 }
