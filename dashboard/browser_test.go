@@ -237,6 +237,9 @@ func (w *walker) keyboardMenu(path, item, landsOn string) {
 	require.False(w.t, expanded())
 	w.step("open the menu with Enter", chromedp.KeyEvent("\r"), chromedp.WaitVisible(`.menu[open] .menu-item`))
 	require.True(w.t, expanded(), "Enter opens the menu")
+	focus := value(w, "focus ring", chromedp.Evaluate[string](`(() => { const s = getComputedStyle(document.activeElement);
+	  return document.activeElement.matches(':focus-visible') && s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 ? 'visible' : 'hidden: ' + s.outlineStyle + ' ' + s.outlineWidth })()`))
+	require.Equal(w.t, "visible", focus, "the focused menu item shows a focus ring")
 	for i := 0; i < 6; i++ {
 		focused := value(w, "focused item", chromedp.Evaluate[string](`document.activeElement.textContent.trim()`))
 		if focused == item {
