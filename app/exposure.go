@@ -223,3 +223,23 @@ func (s *Service) UnseenHighRiskExposures(ctx context.Context, sc Scope) (int, e
 	})
 	return n, err
 }
+
+// UnseenHighRiskKeys returns the IDs of the scope's keys that have a
+// high-risk exposure no user has viewed, newest exposure first, among the
+// account's latest exposures: the dashboard's banner links to each.
+func (s *Service) UnseenHighRiskKeys(ctx context.Context, sc Scope) ([]string, error) {
+	var ids []string
+	err := s.Store.View(ctx, func(tx keygate.Tx) error {
+		list, _, err := tx.FindAPIKeyExposures(ctx, keygate.APIKeyExposureFilter{AccountID: sc.accountID,
+			Page: keygate.Page{Limit: keygate.MaxPageSize, Desc: true, SkipCount: true}})
+		seen := map[string]bool{}
+		for _, x := range list {
+			if x.Risk == keygate.RiskHigh && x.SeenAt == nil && !seen[x.APIKeyID] {
+				seen[x.APIKeyID] = true
+				ids = append(ids, x.APIKeyID)
+			}
+		}
+		return err
+	})
+	return ids, err
+}

@@ -83,6 +83,12 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 	}
 	data := map[string]any{"Rows": shown, "Total": len(rows), "All": len(keys), "Query": search, "Status": status, "Statuses": keyStatuses,
 		"Page": pageNo, "Pages": pages, "From": (pageNo-1)*keysPerPage + 1, "To": (pageNo-1)*keysPerPage + len(shown)}
+	exposed, err := s.exposedKeys(r, keys)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	data["Exposed"] = exposed
 	if pageNo > 1 {
 		data["Prev"] = link(pageNo - 1)
 	}

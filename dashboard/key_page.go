@@ -21,6 +21,7 @@ type keySection struct {
 // details. Adding a section is one line here and its template.
 var keySections = []keySection{
 	{Template: "key_usage", Load: loadUsage},
+	{Template: "key_exposures", Load: loadKeyExposures},
 	{Template: "key_events", Load: loadKeyEvents},
 }
 
