@@ -7,6 +7,7 @@ import (
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/wire"
 )
 
@@ -98,12 +99,21 @@ func (s *Server) limit(next http.Handler) http.Handler {
 // perm (keygate.Permission, "" for none) and passes its principal in the
 // request's context.
 func (s *Server) authenticate(perm keygate.Permission, next http.Handler) http.Handler {
-	bit := keygate.PermissionBit(perm)
-	if perm != "" && bit == 0 {
-		panic("api: unknown permission " + string(perm))
+	return s.authenticateRule(auth.Rule{Permission: perm}, next)
+}
+
+// authenticateRule is authenticate for a rule: partner keys are refused
+// unless the rule accepts them.
+func (s *Server) authenticateRule(rule auth.Rule, next http.Handler) http.Handler {
+	bit := keygate.PermissionBit(rule.Permission)
+	if rule.Permission != "" && bit == 0 {
+		panic("api: unknown permission " + string(rule.Permission))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.verifier.Authenticate(r.Context(), s.cfg.Environment, r.Header.Get("Authorization"), bit)
+		if err == nil && p.Kind == credential.KindPartnerKey && !rule.Partners {
+			err = auth.ErrPartnerKey
+		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return

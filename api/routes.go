@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/auth"
 )
 
 // routes maps the whole API surface. Every route but the probes is rate
@@ -31,8 +32,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api-keys/{api_key_id}/rotations/{rotation_id}", api("", s.handleRotationGet))
 
 	// Partners: a partner key and its Paddle-PartnerID.
-	mux.Handle("POST /accounts", api("", s.handleAccountCreate))
-	mux.Handle("POST /accounts/validate", api("", s.handleAccountValidate))
+	partner := func(h apiFunc) http.Handler {
+		return s.limit(s.authenticateRule(auth.Rule{Partners: true}, s.handle(h)))
+	}
+	mux.Handle("POST /accounts", partner(s.handleAccountCreate))
+	mux.Handle("POST /accounts/validate", partner(s.handleAccountValidate))
 	mux.Handle("POST /magic-sessions/authorize", api("", s.handleMagicAuthorize))
 	mux.Handle("GET /client-tokens", api("client_token.read", s.handleClientTokensList))
 	mux.Handle("POST /client-tokens", api("client_token.write", s.handleClientTokenCreate))

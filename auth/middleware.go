@@ -19,6 +19,9 @@ type Rule struct {
 	// client-side token is invalid_token; on these, a bad one is
 	// invalid_client_token.
 	ClientTokens bool
+	// Partners says the route accepts partner keys (only Paddle's partner
+	// routes do); elsewhere a partner key is ErrPartnerKey.
+	Partners bool
 }
 
 // ErrInvalidClientToken is Authenticate's answer to a bad client-side token
@@ -36,7 +39,11 @@ func (v *Verifier) AuthenticateRule(ctx context.Context, env keygate.Environment
 			}
 		}
 	}
-	return v.Authenticate(ctx, env, header, keygate.PermissionBit(rule.Permission))
+	p, err := v.Authenticate(ctx, env, header, keygate.PermissionBit(rule.Permission))
+	if err == nil && p.Kind == credential.KindPartnerKey && !rule.Partners {
+		return Principal{}, ErrPartnerKey
+	}
+	return p, err
 }
 
 // authenticateClientToken checks a client-side token on a route that

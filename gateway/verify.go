@@ -7,6 +7,7 @@ import (
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/wire"
 )
 
@@ -100,8 +101,8 @@ func VerifyHandler(v *auth.Verifier, docsURL string) http.Handler {
 func verified(v *auth.Verifier, r *http.Request, req VerifyRequest, p auth.Principal) *VerifiedPrincipal {
 	if p.CredentialID == "" {
 		var err error
-		if p, err = v.Authenticate(r.Context(), req.Environment, "Bearer "+req.Token, 0); err != nil {
-			return nil
+		if p, err = v.Authenticate(r.Context(), req.Environment, "Bearer "+req.Token, 0); err != nil || p.Kind == credential.KindPartnerKey {
+			return nil // a partner key is valid nowhere /verify answers for
 		}
 	}
 	out := &VerifiedPrincipal{AccountID: p.AccountID, CredentialID: p.CredentialID, CredentialKind: p.Kind.String(), Environment: p.Environment, Permissions: []keygate.Permission{}}
