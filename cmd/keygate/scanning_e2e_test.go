@@ -14,6 +14,7 @@ import (
 
 	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/internal/testgithub"
+	"github.com/keygate/keygate/internal/testsmtp"
 	"github.com/keygate/keygate/storetest"
 )
 
@@ -65,6 +66,8 @@ func TestGitHubScanningEndToEnd(t *testing.T) {
 			}
 			env["KEYGATE_GITHUB_SCANNING_KEYS_FILE"] = keysFile
 			env["KEYGATE_GITHUB_SCANNING_KEYS_URL"] = "http://127.0.0.1:1/unused"
+			mail := testsmtp.Start(t)
+			env["KEYGATE_SMTP_URL"] = "smtp://" + mail.Addr
 			_, urls := startServe(t, env)
 			nodes := []string{urls["live API"]}
 			if name == "postgres" {
@@ -79,6 +82,8 @@ func TestGitHubScanningEndToEnd(t *testing.T) {
 			}
 			c := &cli{t: t, env: store}
 			acc := strings.TrimSpace(c.must("accounts", "create", "--environment", "live", "--name", "Acme"))
+			_, errOut, err := c.run("a long password\n", "users", "create", "--account", acc, "--email", "owner@example.com", "--password-stdin")
+			require.NoError(t, err, errOut)
 			token := strings.TrimSpace(c.must("api-keys", "create", "--account", acc, "--name", "leaked", "--permissions", "notification.read"))
 			var keys []struct{ ID string }
 			require.NoError(t, json.Unmarshal([]byte(c.must("api-keys", "list", "--account", acc, "--json")), &keys))
@@ -110,7 +115,7 @@ func TestGitHubScanningEndToEnd(t *testing.T) {
 					return code == "invalid_token"
 				}, 5*time.Second, 10*time.Millisecond, "the exposed key is refused on every node")
 			}
-			_, errOut, err := c.run("", "api-keys", "reactivate", keys[0].ID)
+			_, errOut, err = c.run("", "api-keys", "reactivate", keys[0].ID)
 			require.Error(t, err)
 			require.Contains(t, err.Error()+errOut, "revoked by keygate after an exposure")
 
@@ -120,6 +125,15 @@ func TestGitHubScanningEndToEnd(t *testing.T) {
 				types = append(types, e.(map[string]any)["event_type"].(string))
 			}
 			require.Equal(t, []string{"api_key.created", "api_key.created", "api_key_exposure.created", "api_key.revoked"}, types)
+
+			// The account's user is e-mailed, though it has no destination;
+			// once, whichever node sends it.
+			require.Eventually(t, func() bool { return len(mail.Messages()) >= 1 }, 15*time.Second, 50*time.Millisecond, "the user gets an e-mail")
+			time.Sleep(3 * time.Second) // the other node's sender runs every 2 s
+			msgs := mail.Messages()
+			require.Len(t, msgs, 1)
+			require.Equal(t, []string{"owner@example.com"}, msgs[0].To)
+			require.Contains(t, msgs[0].Data, "API key exposed and revoked: "+keys[0].ID)
 		})
 	}
 }
