@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -169,6 +170,9 @@ func (v *Verifier) Authenticate(ctx context.Context, env keygate.Environment, he
 			return v.decide(rec, now, perm)
 		}
 	}
+	if p, ok, err := v.cachedLegacy(env, token, now, perm); ok {
+		return p, err
+	}
 	return v.authenticateSlow(ctx, env, token, now, perm)
 }
 
@@ -195,6 +199,9 @@ func (v *Verifier) nowNano() int64 {
 // store read, then finds the credential in the cache or the store.
 func (v *Verifier) authenticateSlow(ctx context.Context, env keygate.Environment, token string, now int64, perm keygate.PermissionSet) (Principal, error) {
 	tok, err := credential.ParseIn(token, credEnv(env))
+	if errors.Is(err, credential.ErrMalformed) && opaqueKey(token, v.cfg.KeyPrefix) {
+		tok, err = credential.Token{Kind: credential.KindLegacyKey, Secret: token}, nil
+	}
 	if err != nil {
 		if strings.ContainsAny(token, " \t\r\n") {
 			v.Metrics.result(resultMalformed)
@@ -302,26 +309,6 @@ func (v *Verifier) lookupPartner(ctx context.Context, id string, now int64) (*re
 		copy(r.hash[:], p.KeyHash)
 		return r, nil
 	})
-}
-
-// lookupLegacy returns the record of a legacy key by the key itself.
-func (v *Verifier) lookupLegacy(ctx context.Context, env keygate.Environment, key string, now int64) (*record, error) {
-	hash := credential.HashSecret(key)
-	cacheKey := string(env) + ":" + string(hash[:])
-	if rec, known := v.legacy.get(cacheKey, now); known {
-		v.Metrics.cache(rec != nil)
-		return rec, nil
-	}
-	v.Metrics.miss()
-	rec, err := v.load(ctx, v.legacy, cacheKey, now, func(tx keygate.Tx) (*record, error) {
-		return keyRecord(tx.FindAPIKeyByHash(ctx, env, hash[:]))
-	})
-	if rec != nil {
-		v.legacyMu.Lock()
-		v.legacyIDs[rec.credentialID] = cacheKey
-		v.legacyMu.Unlock()
-	}
-	return rec, err
 }
 
 // load reads a credential from the store on a miss. Concurrent misses of

@@ -66,6 +66,7 @@ func Run(t *testing.T, h Harness) {
 		"RotationRefused":      testRotationRefused,
 		"RotationExpiry":       testRotationExpiry,
 		"RotationList":         testRotationList,
+		"KeyImport":            testKeyImport,
 		"KeyPrefix":            testKeyPrefix,
 		"SetupLinks":           testSetupLinks,
 		"ExposureHighRisk":     testExposureHighRisk,

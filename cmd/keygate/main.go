@@ -6,7 +6,7 @@
 //	keygate migrate                    apply pending database migrations
 //	keygate accounts create|list       manage accounts (sellers)
 //	keygate users create               add a dashboard user to an account
-//	keygate api-keys create|list|get|update|revoke|reactivate|import-legacy|rotate
+//	keygate api-keys create|list|get|update|revoke|reactivate|import-legacy|import|rotate
 //	keygate partners create            add a partner, who creates sellers by API
 //	keygate scan [--git] [PATH…]       find leaked API keys offline; exit 1 if any
 //
@@ -75,6 +75,7 @@ var commands = map[string]func(context.Context, *env, []string) error{
 	"api-keys reactivate":    runAPIKeysReactivate,
 	"api-keys import-legacy": runAPIKeysImportLegacy,
 	"api-keys rotate":        runAPIKeysRotate,
+	"api-keys import":        runAPIKeysImport,
 	"partners create":        runPartnersCreate,
 	"scan":                   runScan,
 }
@@ -114,6 +115,7 @@ Usage:
   keygate api-keys revoke ID [--json]
   keygate api-keys reactivate ID [--json]
   keygate api-keys import-legacy --account ACC --name NAME --key-stdin [--json]
+  keygate api-keys import --account ACC --file F|- [--batch N] [--json]
   keygate api-keys rotate ID --grace DURATION [--new-expires-at RFC3339] [--json]
   keygate partners create --environment live|sandbox --name NAME --allowed-domains d1,d2 [--json]
   keygate scan [--git] [--report] [PATH…]

@@ -1,0 +1,109 @@
+package auth_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/credential"
+)
+
+// importKeys imports a legacy key and a key of another system (by its
+// SHA-256) into b's account and returns both tokens.
+func (b *bundle) importKeys(t testing.TB) (legacy, foreign string) {
+	t.Helper()
+	legacy = credential.NewLegacyKey()
+	foreign = "sk_live_acme_" + strings.Repeat("Q7", 12)
+	sum := sha256.Sum256([]byte(foreign))
+	file := `{"key":"` + legacy + `","name":"old"}` + "\n" + `{"sha256":"` + hex.EncodeToString(sum[:]) + `","name":"acme"}`
+	_, err := b.svc.ImportKeys(b.ctx, app.AccountScope(b.acc.ID), b.acc.ID, strings.NewReader(file), 0)
+	require.NoError(t, err)
+	b.caughtUp(t)
+	return legacy, foreign
+}
+
+// TestImportedKeys checks that imported keys authenticate with every
+// permission, in their environment only, are refused once revoked, and
+// that tokens of keygate's own shapes are never looked up by hash.
+func TestImportedKeys(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	legacy, foreign := b.importKeys(t)
+	for _, token := range []string{legacy, foreign} {
+		p, err := b.auth("Bearer "+token, "api_key.write")
+		require.NoError(t, err)
+		require.Equal(t, b.acc.ID, p.AccountID)
+		_, err = b.auth("Bearer "+token, "api_key.write") // cached
+		require.NoError(t, err)
+		_, err = b.v.Authenticate(b.ctx, keygate.Sandbox, "Bearer "+token, 0)
+		require.ErrorIs(t, err, auth.ErrInvalidToken, "another environment")
+	}
+	_, err := b.auth("Bearer "+foreign[:len(foreign)-1]+"X", "")
+	require.ErrorIs(t, err, auth.ErrInvalidToken)
+
+	// keygate's own shapes with a bad check, and short tokens, are refused
+	// without a read of the store.
+	views := b.store.views.Load()
+	for _, token := range []string{"pdl_live_apikey_01jkdpbhazdpn3wpcya45as9tg_AAAAAAAAAAAAAAAAAAAAAA_AAA", "short-token", "psk_live_whatever_goes_here_x"} {
+		_, err := b.auth("Bearer "+token, "")
+		require.ErrorIs(t, err, auth.ErrInvalidToken, token)
+	}
+	require.Equal(t, views, b.store.views.Load())
+
+	list, _, err := b.svc.ListAPIKeys(b.ctx, app.AccountScope(b.acc.ID), keygate.APIKeyFilter{})
+	require.NoError(t, err)
+	for _, k := range list {
+		_, err := b.svc.RevokeAPIKey(b.ctx, app.AccountScope(b.acc.ID), k.ID)
+		require.NoError(t, err)
+	}
+	b.caughtUp(t)
+	for _, token := range []string{legacy, foreign} {
+		_, err := b.auth("Bearer "+token, "")
+		require.ErrorIs(t, err, auth.ErrInvalidToken, "revoked")
+	}
+}
+
+// BenchmarkAuthenticateHitImported is the hot path for a key imported by
+// its SHA-256, cached: compare with BenchmarkAuthenticateHit (a standard
+// key). docs/performance.md records both.
+func BenchmarkAuthenticateHitImported(b *testing.B) {
+	bb := setup(b)
+	_, foreign := bb.importKeys(b)
+	header := "Bearer " + foreign
+	perm := keygate.PermissionBit("customer.read")
+	if _, err := bb.v.Authenticate(bb.ctx, keygate.Live, header, perm); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := bb.v.Authenticate(bb.ctx, keygate.Live, header, perm); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(floorRatio(func() { bb.v.Authenticate(bb.ctx, keygate.Live, header, perm) }), "x-floor")
+}
+
+// BenchmarkAuthenticateHitLegacy is the same for an imported Paddle legacy
+// key.
+func BenchmarkAuthenticateHitLegacy(b *testing.B) {
+	bb := setup(b)
+	legacy, _ := bb.importKeys(b)
+	header := "Bearer " + legacy
+	perm := keygate.PermissionBit("customer.read")
+	if _, err := bb.v.Authenticate(bb.ctx, keygate.Live, header, perm); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := bb.v.Authenticate(bb.ctx, keygate.Live, header, perm); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(floorRatio(func() { bb.v.Authenticate(bb.ctx, keygate.Live, header, perm) }), "x-floor")
+}
