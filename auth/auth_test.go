@@ -194,7 +194,7 @@ func TestAuthenticate(t *testing.T) {
 	p, err := b.auth("Bearer "+token, "")
 	require.NoError(t, err)
 	require.Equal(t, auth.Principal{Kind: credential.KindAPIKey, CredentialID: k.ID, AccountID: b.acc.ID, Environment: keygate.Live,
-		Permissions: keygate.NewPermissionSet([]keygate.Permission{"customer.write"})}, p)
+		Permissions: keygate.NewPermissionSet([]keygate.Permission{"customer.write"}), ExpiresAt: *k.ExpiresAt}, p)
 }
 
 func flip(c byte) string {
