@@ -181,9 +181,10 @@ type Tx interface {
 	// releases any claim on it.
 	UpdateNotification(ctx context.Context, n *Notification) error
 	// ClaimNotifications claims up to limit notifications due at now for
-	// delivery until until: no other claim takes them before then, so a
-	// dispatcher that dies mid-delivery leaves them to be claimed again.
-	ClaimNotifications(ctx context.Context, now, until time.Time, limit int) ([]*Notification, error)
+	// delivery until until, except those of the destinations (setting IDs)
+	// in skip: no other claim takes them before then, so a dispatcher that
+	// dies mid-delivery leaves them to be claimed again.
+	ClaimNotifications(ctx context.Context, now, until time.Time, limit int, skip []string) ([]*Notification, error)
 	// CreateNotificationLog records a delivery attempt.
 	CreateNotificationLog(ctx context.Context, l *NotificationLog) error
 	// FindNotificationLogs returns a page of a notification's attempts.

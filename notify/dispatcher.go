@@ -26,9 +26,14 @@ type Config struct {
 	// PollInterval is how often due notifications are looked for when
 	// nothing wakes the dispatcher; default 1 s.
 	PollInterval time.Duration
-	// Batch is how many notifications one claim takes, and Workers how many
-	// are delivered at once; defaults 32 and 8.
-	Batch, Workers int
+	// Batch is the most notifications one claim takes; default 32.
+	Batch int
+	// Workers bounds the deliveries in flight at once; default 64.
+	Workers int
+	// PerDestination bounds the deliveries in flight to one destination,
+	// so that a slow destination holds at most that many workers and a
+	// receiver is not flooded; default 8.
+	PerDestination int
 	// AddressPolicy says which addresses webhooks may connect to; nil
 	// allows public addresses only. It is checked after DNS resolution.
 	AddressPolicy *keygate.AddressPolicy
@@ -41,10 +46,31 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Dispatcher delivers due notifications until its Run ends.
+// Dispatcher delivers due notifications until its Run ends. It claims
+// notifications whenever a worker is free, skipping the destinations that
+// have PerDestination deliveries in flight; each delivery runs on its own,
+// so a slow destination delays nobody else; attempts are recorded in
+// batches, a transaction for many (recorder.go).
 type Dispatcher struct {
 	cfg  Config
 	wake chan struct{}
+
+	mu       sync.Mutex
+	inFlight int                  // deliveries running or waiting to be recorded
+	perDest  map[string]int       // of which, by destination (setting ID)
+	queued   map[string][]claimed // claimed beyond their destination's bound
+	nQueued  int
+	stopping bool // Run is ending: start nothing more
+	running  sync.WaitGroup
+	attempts chan attempt // to the recorder
+}
+
+// claimed is a notification this dispatcher claimed, and when the claim
+// ends.
+type claimed struct {
+	n     *keygate.Notification
+	at    time.Time
+	until time.Time
 }
 
 // NewDispatcher returns a Dispatcher for cfg.
@@ -55,12 +81,9 @@ func NewDispatcher(cfg Config) *Dispatcher {
 	cfg.Timeout = orDuration(cfg.Timeout, 5*time.Second)
 	cfg.Lease = orDuration(cfg.Lease, 30*time.Second)
 	cfg.PollInterval = orDuration(cfg.PollInterval, time.Second)
-	if cfg.Batch <= 0 {
-		cfg.Batch = 32
-	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = 8
-	}
+	cfg.Batch = orInt(cfg.Batch, 32)
+	cfg.Workers = orInt(cfg.Workers, 64)
+	cfg.PerDestination = orInt(cfg.PerDestination, 8)
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = NewWebhookClient(cfg.AddressPolicy)
 	}
@@ -70,7 +93,7 @@ func NewDispatcher(cfg Config) *Dispatcher {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{cfg: cfg, wake: make(chan struct{}, 1)}
+	return &Dispatcher{cfg: cfg, wake: make(chan struct{}, 1), perDest: map[string]int{}, queued: map[string][]claimed{}}
 }
 
 func orDuration(d, def time.Duration) time.Duration {
@@ -78,6 +101,13 @@ func orDuration(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+func orInt(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
 }
 
 // Wake asks the dispatcher to look for due notifications now.
@@ -89,23 +119,35 @@ func (d *Dispatcher) Wake() {
 }
 
 // Run delivers due notifications until ctx ends, then finishes the
-// deliveries in flight and returns.
+// deliveries in flight, records them and returns.
 func (d *Dispatcher) Run(ctx context.Context) {
+	d.attempts = make(chan attempt, d.cfg.Workers)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		d.record(context.WithoutCancel(ctx))
+	}()
 	tick := time.NewTicker(d.cfg.PollInterval)
 	defer tick.Stop()
 	for {
 		for ctx.Err() == nil {
-			n, err := d.runOnce(ctx)
+			full, err := d.claim(ctx)
 			if err != nil {
 				d.cfg.Logger.Error("deliver notifications", "err", err)
 				break
 			}
-			if n < d.cfg.Batch {
+			if !full {
 				break
 			}
 		}
 		select {
 		case <-ctx.Done():
+			d.mu.Lock()
+			d.stopping = true
+			d.mu.Unlock()
+			d.running.Wait()
+			close(d.attempts)
+			<-recorded
 			return
 		case <-tick.C:
 		case <-d.wake:
@@ -113,60 +155,102 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 }
 
-// runOnce claims a batch of due notifications and delivers it; it returns
-// how many it claimed.
-func (d *Dispatcher) runOnce(ctx context.Context) (int, error) {
+// claim claims as many due notifications as there are free workers (at
+// most Batch), except those of destinations at their bound, and starts
+// them. It reports whether it took all it asked for (more may be due).
+func (d *Dispatcher) claim(ctx context.Context) (bool, error) {
+	d.mu.Lock()
+	free := d.cfg.Workers - d.inFlight - d.nQueued
+	var skip []string
+	for id, n := range d.perDest {
+		if n >= d.cfg.PerDestination {
+			skip = append(skip, id)
+		}
+	}
+	d.mu.Unlock()
+	limit := min(free, d.cfg.Batch)
+	if limit <= 0 {
+		return false, nil
+	}
 	now := d.cfg.Now()
+	until := now.Add(d.cfg.Lease)
 	var batch []*keygate.Notification
 	err := d.cfg.Store.Update(ctx, func(tx keygate.Tx) (err error) {
-		batch, err = tx.ClaimNotifications(ctx, now, now.Add(d.cfg.Lease), d.cfg.Batch)
+		batch, err = tx.ClaimNotifications(ctx, now, until, limit, skip)
 		return err
 	})
-	if err != nil || len(batch) == 0 {
-		return 0, err
+	if err != nil {
+		return false, err
 	}
-	sem := make(chan struct{}, d.cfg.Workers)
-	var wg sync.WaitGroup
 	for _, n := range batch {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			// A delivery, once begun, is finished and recorded even if ctx
-			// ends: what was sent must be on record.
-			d.deliverAndRecord(context.WithoutCancel(ctx), n)
-		}()
+		d.start(ctx, claimed{n: n, at: now, until: until})
 	}
-	wg.Wait()
-	return len(batch), nil
+	return len(batch) == limit, nil
 }
 
-// deliverAndRecord delivers n and records the attempt.
-func (d *Dispatcher) deliverAndRecord(ctx context.Context, n *keygate.Notification) {
-	res := d.deliver(ctx, n)
-	now := d.cfg.Now()
-	err := d.cfg.Store.Update(ctx, func(tx keygate.Tx) error {
-		cur, err := tx.FindNotificationByID(ctx, n.ID)
-		if err != nil {
-			return err
-		}
-		schedule := d.cfg.Schedules[cur.Environment]
-		if res.final {
-			schedule.Retries = 0
-		}
-		cur.RecordAttempt(now, res.delivered, schedule)
-		if err := tx.UpdateNotification(ctx, cur); err != nil {
-			return err
-		}
-		ct := res.contentType
-		return tx.CreateNotificationLog(ctx, &keygate.NotificationLog{
-			ID: credential.NewID("ntflog", now), NotificationID: n.ID, AccountID: n.AccountID,
-			ResponseCode: res.code, ResponseContentType: ct, ResponseBody: res.body, AttemptedAt: now,
-		})
-	})
-	if err != nil && keygate.ErrorCode(err) != keygate.CodeNotFound { // not found: the destination was deleted meanwhile
-		d.cfg.Logger.Error("record delivery", "notification_id", n.ID, "err", err)
+// start delivers c now, or queues it behind its destination's deliveries
+// in flight if they are at the bound.
+func (d *Dispatcher) start(ctx context.Context, c claimed) {
+	id := c.n.SettingID
+	d.mu.Lock()
+	if d.perDest[id] >= d.cfg.PerDestination {
+		d.queued[id] = append(d.queued[id], c)
+		d.nQueued++
+		d.mu.Unlock()
+		return
 	}
+	d.perDest[id]++
+	d.inFlight++
+	d.running.Add(1)
+	d.mu.Unlock()
+	go d.deliverOne(ctx, c)
+}
+
+// deliverOne delivers c and hands the attempt to the recorder, then starts
+// the next delivery queued for the same destination. A delivery, once
+// begun, is finished and recorded even if ctx ends: what was sent must be
+// on record. A queued one whose claim has less than half its lease left is
+// not begun: it is left to be claimed again once the claim ends, so that
+// no other claim can take it while it is being delivered.
+func (d *Dispatcher) deliverOne(ctx context.Context, c claimed) {
+	defer d.running.Done()
+	if d.cfg.Now().Before(c.until.Add(-d.cfg.Lease / 2)) {
+		res := d.deliver(context.WithoutCancel(ctx), c.n)
+		d.attempts <- attempt{n: c.n, res: res, at: d.cfg.Now(), done: func() { d.finish(ctx, c.n.SettingID) }}
+		return
+	}
+	d.finish(ctx, c.n.SettingID)
+}
+
+// finish ends a delivery to destination id once it is recorded, starts
+// the next one queued for it, and wakes the claim loop: a worker is free.
+func (d *Dispatcher) finish(ctx context.Context, id string) {
+	d.mu.Lock()
+	d.inFlight--
+	d.perDest[id]--
+	var next *claimed
+	if q := d.queued[id]; len(q) > 0 && !d.stopping {
+		next = &q[0]
+		if len(q) == 1 {
+			delete(d.queued, id)
+		} else {
+			d.queued[id] = q[1:]
+		}
+		d.nQueued--
+		d.perDest[id]++
+		d.inFlight++
+	}
+	if d.perDest[id] == 0 {
+		delete(d.perDest, id)
+	}
+	if next != nil {
+		d.running.Add(1) // under mu, so before Run waits (stopping)
+	}
+	d.mu.Unlock()
+	if next != nil {
+		go d.deliverOne(ctx, *next)
+	}
+	d.Wake()
 }
 
 // result is the outcome of one delivery attempt.
@@ -181,7 +265,7 @@ type result struct {
 // deliver makes one attempt at delivering n to its destination.
 func (d *Dispatcher) deliver(ctx context.Context, n *keygate.Notification) result {
 	var s *keygate.NotificationSetting
-	err := d.cfg.Store.View(ctx, func(tx keygate.Tx) (err error) {
+	err := d.read(ctx, func(tx keygate.Tx) (err error) {
 		s, err = tx.FindNotificationSettingByID(ctx, n.SettingID)
 		return err
 	})

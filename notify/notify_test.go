@@ -90,7 +90,7 @@ func setup(t *testing.T) *bundle {
 
 // setupWith is setup with the address policies of saving (app) and of
 // connecting (the dispatcher).
-func setupWith(t *testing.T, save, dial *keygate.AddressPolicy) *bundle {
+func setupWith(t *testing.T, save, dial *keygate.AddressPolicy, configure ...func(*notify.Config)) *bundle {
 	ctx, cancel := context.WithCancel(context.Background())
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
 	require.NoError(t, err)
@@ -100,11 +100,15 @@ func setupWith(t *testing.T, save, dial *keygate.AddressPolicy) *bundle {
 	mailer, err := notify.ParseMailer("smtp://"+mail.Addr, "keygate@example.com")
 	require.NoError(t, err)
 	fast := keygate.RetrySchedule{Retries: 3, Base: 50 * time.Millisecond, Factor: 2}
-	d := notify.NewDispatcher(notify.Config{
+	cfg := notify.Config{
 		Store: db, Sealer: sealer, Mailer: mailer, PollInterval: 20 * time.Millisecond, Timeout: 2 * time.Second,
 		Schedules:     map[keygate.Environment]keygate.RetrySchedule{keygate.Live: fast, keygate.Sandbox: fast},
 		AddressPolicy: dial,
-	})
+	}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	d := notify.NewDispatcher(cfg)
 	svc := &app.Service{Store: db, Now: time.Now, Sealer: sealer, Wake: d.Wake, AddressPolicy: save}
 	done := make(chan struct{})
 	go func() {

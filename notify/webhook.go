@@ -35,6 +35,7 @@ func (d *Dispatcher) postWebhook(ctx context.Context, url, secret string, payloa
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxLoggedBody))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // read to the end, so the connection is kept alive
 	res := result{delivered: resp.StatusCode >= 200 && resp.StatusCode < 300, code: resp.StatusCode, body: strings.ToValidUTF8(string(body), "")}
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
 		res.contentType = &ct

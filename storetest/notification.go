@@ -119,19 +119,23 @@ func testFanOut(t *testing.T, h Harness) {
 func testClaims(t *testing.T, h Harness) {
 	b := setup(t, h)
 	a := b.mustAccount(t, keygate.Live)
-	b.mustDestination(t, a, keygate.EventAPIKeyCreated)
+	dest := b.mustDestination(t, a, keygate.EventAPIKeyCreated)
 	for range 3 {
 		b.mustKey(t, a, "k")
 	}
 	now := b.clock.Now()
+	var skip []string
 	claim := func(at time.Time, limit int) []*keygate.Notification {
 		var got []*keygate.Notification
 		require.NoError(t, b.store.Update(b.ctx, func(tx keygate.Tx) (err error) {
-			got, err = tx.ClaimNotifications(b.ctx, at, at.Add(30*time.Second), limit)
+			got, err = tx.ClaimNotifications(b.ctx, at, at.Add(30*time.Second), limit, skip)
 			return err
 		}))
 		return got
 	}
+	skip = []string{dest.ID}
+	require.Empty(t, claim(now, 10), "a skipped destination's notifications are not claimed")
+	skip = nil
 	first := claim(now, 2)
 	require.Len(t, first, 2)
 	second := claim(now, 10)

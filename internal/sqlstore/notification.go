@@ -85,8 +85,15 @@ func (tx *Tx) FindNotifications(ctx context.Context, f keygate.NotificationFilte
 }
 
 // ClaimNotifications implements keygate.Tx.
-func (tx *Tx) ClaimNotifications(ctx context.Context, now, until time.Time, limit int) ([]*keygate.Notification, error) {
-	rows, err := tx.tx.QueryContext(ctx, tx.query("ClaimNotifications"), utc(now), utc(until), limit)
+func (tx *Tx) ClaimNotifications(ctx context.Context, now, until time.Time, limit int, skip []string) ([]*keygate.Notification, error) {
+	if skip == nil {
+		skip = []string{}
+	}
+	skipJSON, err := json.Marshal(skip)
+	if err != nil {
+		return nil, tx.db.internal("ClaimNotifications", err)
+	}
+	rows, err := tx.tx.QueryContext(ctx, tx.query("ClaimNotifications"), utc(now), utc(until), limit, string(skipJSON))
 	if err != nil {
 		return nil, tx.translate("ClaimNotifications", err)
 	}

@@ -68,13 +68,16 @@ SELECT count(*) FROM (
 ) AS capped;
 
 -- name: ClaimNotifications
--- $1 now, $2 the claim's end, $3 limit. SKIP LOCKED: nodes claiming at once
--- take different rows, and none waits for another.
+-- $1 now, $2 the claim's end, $3 limit, $4 a JSON array of setting IDs to
+-- skip (destinations with as many deliveries in flight as they may have).
+-- SKIP LOCKED: nodes claiming at once take different rows, and none waits
+-- for another.
 UPDATE notifications SET claimed_until = $2
 WHERE id IN (
     SELECT id FROM notifications
     WHERE status IN ('not_attempted', 'needs_retry') AND retry_at <= $1
       AND (claimed_until IS NULL OR claimed_until <= $1)
+      AND setting_id NOT IN (SELECT jsonb_array_elements_text($4::jsonb))
     ORDER BY retry_at LIMIT $3
     FOR UPDATE SKIP LOCKED
 )

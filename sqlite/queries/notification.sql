@@ -68,13 +68,15 @@ SELECT count(*) FROM (
 );
 
 -- name: ClaimNotifications
--- ?1 now, ?2 the claim's end, ?3 limit. The writer is exclusive, so no two
--- dispatchers claim the same row.
+-- ?1 now, ?2 the claim's end, ?3 limit, ?4 a JSON array of setting IDs to
+-- skip (destinations with as many deliveries in flight as they may have).
+-- The writer is exclusive, so no two dispatchers claim the same row.
 UPDATE notifications SET claimed_until = ?2
 WHERE id IN (
     SELECT id FROM notifications
     WHERE status IN ('not_attempted', 'needs_retry') AND retry_at <= ?1
       AND (claimed_until IS NULL OR claimed_until <= ?1)
+      AND setting_id NOT IN (SELECT value FROM json_each(?4))
     ORDER BY retry_at LIMIT ?3
 )
 RETURNING id, account_id, environment, setting_id, event_id, type, status, origin, payload, occurred_at,

@@ -1,0 +1,100 @@
+package notify
+
+import (
+	"context"
+	"time"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/credential"
+)
+
+// recordBatch is the most attempts one transaction records.
+const recordBatch = 64
+
+// attempt is a delivery attempt made, to record; done is called once it is
+// recorded (or could not be).
+type attempt struct {
+	n    *keygate.Notification
+	res  result
+	at   time.Time
+	done func()
+}
+
+// record records attempts until the channel closes, as many as are waiting
+// (up to recordBatch) in each transaction: at a thousand deliveries a
+// second, one transaction each would be the bottleneck on SQLite's single
+// writer. An attempt is recorded after it was made, so a crash between the
+// two redelivers it: the duplicates are bounded by Workers, since a
+// delivery holds its worker until it is recorded.
+func (d *Dispatcher) record(ctx context.Context) {
+	for a := range d.attempts {
+		batch := []attempt{a}
+	gather:
+		for len(batch) < recordBatch {
+			select {
+			case a, ok := <-d.attempts:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, a)
+			default:
+				break gather
+			}
+		}
+		d.recordAll(ctx, batch)
+		for _, a := range batch {
+			a.done()
+		}
+	}
+}
+
+// recordAll records a batch in one transaction; if that fails, each on its
+// own, so that one bad attempt does not lose the others' records.
+func (d *Dispatcher) recordAll(ctx context.Context, batch []attempt) {
+	err := d.cfg.Store.Update(ctx, func(tx keygate.Tx) error {
+		for _, a := range batch {
+			if err := d.recordOne(ctx, tx, a); err != nil && keygate.ErrorCode(err) != keygate.CodeNotFound {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		return
+	}
+	for _, a := range batch {
+		err := d.cfg.Store.Update(ctx, func(tx keygate.Tx) error { return d.recordOne(ctx, tx, a) })
+		if err != nil && keygate.ErrorCode(err) != keygate.CodeNotFound { // not found: the destination was deleted meanwhile
+			d.cfg.Logger.Error("record delivery", "notification_id", a.n.ID, "err", err)
+		}
+	}
+}
+
+// recordOne records one attempt: the notification's new state and a log.
+func (d *Dispatcher) recordOne(ctx context.Context, tx keygate.Tx, a attempt) error {
+	cur, err := tx.FindNotificationByID(ctx, a.n.ID)
+	if err != nil {
+		return err
+	}
+	schedule := d.cfg.Schedules[cur.Environment]
+	if a.res.final {
+		schedule.Retries = 0
+	}
+	cur.RecordAttempt(a.at, a.res.delivered, schedule)
+	if err := tx.UpdateNotification(ctx, cur); err != nil {
+		return err
+	}
+	return tx.CreateNotificationLog(ctx, &keygate.NotificationLog{
+		ID: credential.NewID("ntflog", a.at), NotificationID: a.n.ID, AccountID: a.n.AccountID,
+		ResponseCode: a.res.code, ResponseContentType: a.res.contentType, ResponseBody: a.res.body, AttemptedAt: a.at,
+	})
+}
+
+// read runs fn outside a transaction where the store can (one-row reads),
+// else in a read-only transaction.
+func (d *Dispatcher) read(ctx context.Context, fn func(keygate.Tx) error) error {
+	if r, ok := d.cfg.Store.(keygate.DirectReader); ok {
+		return r.ReadDirect(ctx, fn)
+	}
+	return d.cfg.Store.View(ctx, fn)
+}
