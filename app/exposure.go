@@ -157,11 +157,13 @@ func exposureTexts(r keygate.ExposureReport) (string, *string) {
 	return ref, &d
 }
 
-// truncate cuts s to at most n characters, on a character boundary.
+// truncate cuts s to at most n characters, on a character boundary, after
+// making it valid UTF-8 without NUL (which PostgreSQL's text refuses).
 func truncate(s string, n int) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "�")
 	}
+	s = strings.ReplaceAll(s, "\x00", "")
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}

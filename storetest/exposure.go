@@ -167,10 +167,17 @@ func testExposureLowRiskAndDuplicates(t *testing.T, h Harness) {
 	require.NoError(t, err)
 	require.Equal(t, T0, *got.ExposedAt, "exposed_at is the first exposure")
 	require.Len(t, b.claimMails(t, T0.Add(time.Hour)), 2, "an e-mail for every exposure, whatever the risk")
+	b.clock.Add(time.Second)
 
+	// A reference beyond Paddle's 250 characters is cut, on a character
+	// boundary; NUL and invalid UTF-8 are dropped (PostgreSQL refuses NUL).
+	long := b.report(t, token, "https://example.com/\x00"+strings.Repeat("é", 300)+"\xff")
+	require.True(t, long.Created)
+	require.Equal(t, "https://example.com/"+strings.Repeat("é", 230), long.Exposure.Reference)
 	list, total, err := b.svc.ListAPIKeyExposures(b.ctx, app.AccountScope(a.ID), keygate.APIKeyExposureFilter{APIKeyID: k.ID})
 	require.NoError(t, err)
-	require.Equal(t, 2, total)
+	require.Equal(t, 3, total)
+	require.Equal(t, long.Exposure.Reference, list[2].Reference)
 	require.Equal(t, []string{first.Exposure.ID, second.Exposure.ID}, []string{list[0].ID, list[1].ID})
 
 	// An expired key is low risk and stays expired.
