@@ -52,8 +52,9 @@ type Config struct {
 // so a slow destination delays nobody else; attempts are recorded in
 // batches, a transaction for many (recorder.go).
 type Dispatcher struct {
-	cfg  Config
-	wake chan struct{}
+	cfg   Config
+	wake  chan struct{} // something may be due: claim now
+	freed chan struct{} // a worker is free: claim soon
 
 	mu       sync.Mutex
 	inFlight int                  // deliveries running or waiting to be recorded
@@ -93,7 +94,7 @@ func NewDispatcher(cfg Config) *Dispatcher {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{cfg: cfg, wake: make(chan struct{}, 1), perDest: map[string]int{}, queued: map[string][]claimed{}}
+	return &Dispatcher{cfg: cfg, wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), perDest: map[string]int{}, queued: map[string][]claimed{}}
 }
 
 func orDuration(d, def time.Duration) time.Duration {
@@ -151,9 +152,20 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			return
 		case <-tick.C:
 		case <-d.wake:
+		case <-d.freed:
+			// A worker is free: claim again, but gather a few freed
+			// workers first, so that a claim (a write transaction) takes
+			// several notifications rather than one per delivery.
+			select {
+			case <-ctx.Done():
+			case <-time.After(freedPause):
+			}
 		}
 	}
 }
+
+// freedPause is how long the claim loop lets freed workers gather.
+const freedPause = 5 * time.Millisecond
 
 // claim claims as many due notifications as there are free workers (at
 // most Batch), except those of destinations at their bound, and starts
@@ -250,7 +262,10 @@ func (d *Dispatcher) finish(ctx context.Context, id string) {
 	if next != nil {
 		go d.deliverOne(ctx, *next)
 	}
-	d.Wake()
+	select {
+	case d.freed <- struct{}{}:
+	default:
+	}
 }
 
 // result is the outcome of one delivery attempt.

@@ -1,0 +1,207 @@
+// Command deliveries measures webhook deliveries: it makes -events events
+// through keygate's use cases (the layer the API calls: each a key
+// created, whose api_key.created event goes to one webhook destination)
+// with a receiver on loopback that answers at once, and prints deliveries
+// per second and the event-to-delivery latency (the event's occurred_at to
+// the receiver's arrival). Two runs: "live" makes the events with the
+// dispatcher running (-clients producers at once, -rate events a second
+// at most, 0 for as fast as they go); "backlog" makes them first and then
+// starts the dispatcher, which measures its own capacity whatever the rate
+// events can be made at.
+//
+//	go run ./bench/deliveries -events 5000                      # SQLite in a temporary directory
+//	go run ./bench/deliveries -events 5000 -postgres 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/credential"
+	"github.com/keygate/keygate/notify"
+	"github.com/keygate/keygate/postgres"
+	"github.com/keygate/keygate/sqlite"
+	"github.com/keygate/keygate/wire"
+)
+
+func main() {
+	events := flag.Int("events", 5000, "how many events to deliver in each run")
+	clients := flag.Int("clients", 8, "how many producers make events at once")
+	rate := flag.Int("rate", 0, "events a second at most in the live run; 0 for as fast as they can be made")
+	perDest := flag.Int("per-destination", 0, "deliveries in flight to the destination at once; 0 for the dispatcher's default")
+	pgURL := flag.String("postgres", "", "PostgreSQL URL; unset for SQLite")
+	flag.Parse()
+	for _, backlog := range []bool{false, true} {
+		run(*pgURL, *events, *clients, *rate, *perDest, backlog)
+	}
+}
+
+// receiver keeps the latency of each delivery it gets.
+type receiver struct {
+	mu       sync.Mutex
+	lat      []time.Duration
+	got      atomic.Int64
+	last     atomic.Int64 // Unix nanoseconds of the last arrival
+	complete chan struct{}
+	want     int64
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	arrived := time.Now()
+	body, _ := io.ReadAll(r.Body)
+	var hook wire.Webhook
+	if err := json.Unmarshal(body, &hook); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	rc.mu.Lock()
+	rc.lat = append(rc.lat, arrived.Sub(time.Time(hook.OccurredAt)))
+	rc.mu.Unlock()
+	rc.last.Store(arrived.UnixNano())
+	if rc.got.Add(1) == rc.want {
+		close(rc.complete)
+	}
+}
+
+func run(pgURL string, events, clients, rate, perDest int, backlog bool) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store, cleanup := open(ctx, pgURL)
+	defer cleanup()
+	defer store.Close()
+	sealer := must(credential.NewSealer(credential.NewSealKey()))
+	loopback := must(keygate.ParseAddressPolicy("127.0.0.0/8,::1"))
+	d := notify.NewDispatcher(notify.Config{Store: store, Sealer: sealer, AddressPolicy: loopback, PerDestination: perDest})
+	svc := &app.Service{Store: store, Now: time.Now, Sealer: sealer, Wake: d.Wake, AddressPolicy: loopback}
+	rc := &receiver{complete: make(chan struct{}), want: int64(events)}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	acc := must(svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Deliveries"}))
+	sc := app.AccountScope(acc.ID)
+	must(svc.CreateNotificationSetting(ctx, sc, acc.ID, keygate.NotificationSettingCreate{
+		Description: "bench", Type: keygate.DestinationURL, Destination: srv.URL, SubscribedEvents: []keygate.EventType{keygate.EventAPIKeyCreated},
+	}))
+	dispatched := make(chan struct{})
+	startDispatcher := func() {
+		go func() {
+			defer close(dispatched)
+			d.Run(ctx)
+		}()
+	}
+	if !backlog {
+		startDispatcher()
+	}
+	began := time.Now()
+	produce(ctx, svc, sc, acc.ID, events, clients, rate, backlog)
+	made := time.Since(began)
+	if backlog {
+		rc.mu.Lock()
+		rc.lat = rc.lat[:0]
+		rc.mu.Unlock()
+		began = time.Now()
+		startDispatcher()
+	}
+	select {
+	case <-rc.complete:
+	case <-time.After(10 * time.Minute):
+		log.Fatalf("only %d of %d delivered", rc.got.Load(), events)
+	}
+	elapsed := time.Unix(0, rc.last.Load()).Sub(began)
+	name := "live"
+	if backlog {
+		name = "backlog"
+	}
+	fmt.Printf("%s, %s: %d events made in %v (%.0f/s); delivered in %v: %.0f deliveries/s", engine(pgURL), name, events,
+		made.Round(time.Millisecond), float64(events)/made.Seconds(), elapsed.Round(time.Millisecond), float64(events)/elapsed.Seconds())
+	if !backlog {
+		rc.mu.Lock()
+		lat := slices.Clone(rc.lat)
+		rc.mu.Unlock()
+		slices.Sort(lat)
+		fmt.Printf("; event to delivery p50 %v, p99 %v, max %v", lat[len(lat)/2].Round(time.Millisecond),
+			lat[len(lat)*99/100].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
+	}
+	fmt.Println()
+	cancel()
+	<-dispatched
+}
+
+// produce makes n events (keys created) from clients producers, at most
+// rate a second if rate > 0.
+func produce(ctx context.Context, svc *app.Service, sc app.Scope, accountID string, n, clients, rate int, quiet bool) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(n) {
+					return
+				}
+				if rate > 0 {
+					time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(rate))))
+				}
+				if _, _, err := svc.CreateAPIKey(ctx, sc, accountID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"product.read"}}); err != nil {
+					log.Fatal(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func engine(pgURL string) string {
+	if pgURL != "" {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// open opens a store of its own: a temporary SQLite directory, or a
+// PostgreSQL schema of its own.
+func open(ctx context.Context, pgURL string) (keygate.Store, func()) {
+	if pgURL == "" {
+		dir := must(os.MkdirTemp("", "keygate-deliveries"))
+		return must(sqlite.Open(ctx, filepath.Join(dir, sqlite.FileName))), func() { os.RemoveAll(dir) }
+	}
+	admin := must(sql.Open("pgx", pgURL))
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "keygate_deliveries_" + hex.EncodeToString(b)
+	must(admin.Exec("CREATE SCHEMA " + schema))
+	u := must(url.Parse(pgURL))
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return must(postgres.Open(ctx, u.String())), func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() }
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		log.Fatal(err)
+	}
+	return v
+}
