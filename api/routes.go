@@ -5,6 +5,7 @@ import (
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/wire"
 )
 
 // routes maps the whole API surface. Every route but the probes is rate
@@ -64,5 +65,19 @@ func (s *Server) routes() http.Handler {
 		rest = s.cfg.Gateway // authenticates by its route map, and refuses routes not in it
 	}
 	mux.Handle("/", s.limit(rest))
-	return mux
+	return s.canonicalPaths(mux)
+}
+
+// canonicalPaths refuses (invalid_url) a path that is not canonical (dot
+// segments, doubled slashes, encoded slashes) rather than letting the mux
+// redirect or match it: the gateway must authorise exactly the path the
+// upstream gets.
+func (s *Server) canonicalPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !wire.CanonicalPath(r) {
+			s.writeError(w, r, errInvalidURL)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -79,6 +79,10 @@ var errNoRoute = &keygate.Error{Code: wire.CodeInvalidURL, Message: "URL called 
 // in the map is invalid_url.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = wire.WithRequestID(w, r)
+	if !wire.CanonicalPath(r) {
+		wire.WriteError(w, r, g.cfg.DocsURL, errNoRoute)
+		return
+	}
 	rule, ok := g.cfg.Routes.Match(r)
 	if !ok {
 		wire.WriteError(w, r, g.cfg.DocsURL, errNoRoute)
@@ -103,7 +107,7 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 	out := pr.Out.Header
 	out.Del("Authorization")
 	for name := range out {
-		if strings.HasPrefix(name, HeaderPrefix) {
+		if isIdentityHeader(name) {
 			delete(out, name)
 		}
 	}
