@@ -45,7 +45,7 @@ func TestEventTypes(t *testing.T) {
 func TestAPIKeyEndpoints(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
-	admin, adminToken := b.key(t, b.sdbxAcc, "api_key.write")
+	admin, adminToken := b.key(t, b.sdbxAcc, "api_key.write", "customer.write", "product.write") // it grants only what it holds
 	reader, readerToken := b.key(t, b.sdbxAcc, "customer.read")
 	other, _ := b.key(t, b.liveAcc, "api_key.read") // another account, and environment
 

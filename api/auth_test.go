@@ -105,7 +105,7 @@ func TestAuthentication(t *testing.T) {
 func TestRevokedThroughAPIStopsAtOnce(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
-	admin, adminToken := b.key(t, b.liveAcc, "api_key.write")
+	admin, adminToken := b.key(t, b.liveAcc, "api_key.write", "price.read") // it grants only what it holds
 	victim, victimToken := b.key(t, b.liveAcc, "customer.read")
 	require.Equal(t, 200, do(t, b.live, "GET", "/api-keys/"+victim.ID, victimToken, "").status)
 

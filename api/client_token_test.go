@@ -12,7 +12,7 @@ import (
 func TestClientTokensSDK(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
-	_, token := b.key(t, b.liveAcc, "client_token.write")
+	_, token := b.key(t, b.liveAcc, "client_token.write", "transaction.read") // it holds what tokens grant
 	client, err := paddle.New(token, paddle.WithBaseURL(b.live.URL))
 	require.NoError(t, err)
 	ctx := context.Background()
