@@ -124,26 +124,42 @@ func emitEvent(ctx context.Context, tx keygate.Tx, accountID string, env keygate
 	if err := tx.CreateEvent(ctx, e); err != nil {
 		return nil, err
 	}
+	settings, err := activeSettings(ctx, tx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	return e, notifyAll(ctx, tx, e, settings, now)
+}
+
+// activeSettings returns every active destination of an account.
+func activeSettings(ctx context.Context, tx keygate.Tx, accountID string) ([]*keygate.NotificationSetting, error) {
 	active := true
 	f := keygate.NotificationSettingFilter{AccountID: accountID, Active: &active, Page: keygate.Page{Limit: keygate.MaxPageSize, SkipCount: true}}
+	var all []*keygate.NotificationSetting
 	for {
 		settings, _, err := tx.FindNotificationSettings(ctx, f)
 		if err != nil {
 			return nil, err
 		}
-		for _, s := range settings {
-			if !s.Wants(typ) {
-				continue
-			}
-			if err := tx.CreateNotification(ctx, newNotification(e, s.ID, keygate.OriginEvent, now)); err != nil {
-				return nil, err
-			}
-		}
+		all = append(all, settings...)
 		if len(settings) < f.Limit {
-			return e, nil
+			return all, nil
 		}
 		f.After = settings[len(settings)-1].ID
 	}
+}
+
+// notifyAll writes a notification of e for each of settings that wants it.
+func notifyAll(ctx context.Context, tx keygate.Tx, e *keygate.Event, settings []*keygate.NotificationSetting, now time.Time) error {
+	for _, s := range settings {
+		if !s.Wants(e.Type) {
+			continue
+		}
+		if err := tx.CreateNotification(ctx, newNotification(e, s.ID, keygate.OriginEvent, now)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // newNotification makes a notification of event e for destination

@@ -60,7 +60,13 @@ func (s *Service) ImportKeys(ctx context.Context, sc Scope, accountID string, r 
 	var a *keygate.Account
 	res := &ImportResult{Imported: []*keygate.APIKey{}}
 	var todo []pendingImport
-	err = s.Store.View(ctx, func(tx keygate.Tx) error {
+	// One lookup per line, each on its own: prepared statements outside a
+	// transaction where the store offers them.
+	view := s.Store.View
+	if r, ok := s.Store.(keygate.DirectReader); ok {
+		view = r.ReadDirect
+	}
+	err = view(ctx, func(tx keygate.Tx) error {
 		if a, err = findAccount(ctx, tx, sc, accountID); err != nil {
 			return err
 		}
@@ -175,6 +181,10 @@ func (s *Service) importBatch(ctx context.Context, a *keygate.Account, batch []p
 	keys := make([]*keygate.APIKey, 0, len(batch))
 	err := s.Store.Update(ctx, func(tx keygate.Tx) error {
 		keys = keys[:0]
+		settings, err := activeSettings(ctx, tx, a.ID) // once a batch, not once a key
+		if err != nil {
+			return err
+		}
 		for _, p := range batch {
 			created := now
 			if p.in.CreatedAt != nil {
@@ -188,7 +198,16 @@ func (s *Service) importBatch(ctx context.Context, a *keygate.Account, batch []p
 			if err := tx.CreateAPIKey(ctx, k); err != nil {
 				return err
 			}
-			if err := emit(ctx, tx, a.ID, a.Environment, keygate.EventAPIKeyCreated, k.ID, wire.NewAPIKey(k, now), now); err != nil {
+			data, err := json.Marshal(wire.NewAPIKey(k, now))
+			if err != nil {
+				return err
+			}
+			e := &keygate.Event{ID: credential.NewID("evt", now), AccountID: a.ID, Environment: a.Environment,
+				Type: keygate.EventAPIKeyCreated, EntityID: k.ID, OccurredAt: now, Data: data}
+			if err := tx.CreateEvent(ctx, e); err != nil {
+				return err
+			}
+			if err := notifyAll(ctx, tx, e, settings, now); err != nil {
 				return err
 			}
 			keys = append(keys, k)
