@@ -16,6 +16,7 @@ const (
 	CodeForbidden           = "forbidden"                               // 403: the credential lacks the permission
 	CodeInvalidToken        = "invalid_token"                           // 403: the API key is not valid here and now
 	CodeInternal            = "internal_error"                          // 500: anything unexpected; details are only logged
+	CodeServiceUnavailable  = "service_unavailable"                     // 503: the database can't be reached; retry after Retry-After
 	CodeCannotReactivate    = "api_key_cannot_be_reactivated"           // 400: keygate's own, see docs/decisions.md
 	CodeCannotBeRotated     = "api_key_cannot_be_rotated"               // 400
 	CodeAuthMissing         = "authentication_missing"                  // 403

@@ -29,6 +29,7 @@ type Metrics struct {
 	// propagation is the delay from a change's commit (its time in the
 	// change feed) to this node applying it from the feed.
 	propagation prometheus.Histogram
+	feedErrors  prometheus.Counter
 	// Children resolved once, so that counting costs one atomic add.
 	byResult                 [resultCount]prometheus.Counter
 	hit, negativeHit, missed prometheus.Counter
@@ -42,6 +43,9 @@ func newMetrics() *Metrics {
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "keygate_auth_cache_lookups_total", Help: "Credential cache lookups by outcome: hit, negative_hit (known absent) or miss (read from the store).",
 		}, []string{"outcome"}),
+		feedErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "keygate_auth_change_feed_errors_total", Help: "Failed reads of the change feed (each poll of a database outage counts).",
+		}),
 		propagation: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "keygate_auth_change_propagation_seconds",
 			Help:    "Delay from a credential change's commit, on any node, to this node applying it from the change feed (clocks of the nodes assumed in sync).",
@@ -57,7 +61,7 @@ func newMetrics() *Metrics {
 
 // Collectors returns the metrics to register.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.results, m.lookups, m.propagation}
+	return []prometheus.Collector{m.results, m.lookups, m.propagation, m.feedErrors}
 }
 
 // propagated records that a change made at changedAt was applied at now.

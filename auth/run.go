@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,9 +13,16 @@ import (
 // changePage is how many change-feed entries one read takes.
 const changePage = 1000
 
-// staleAfter is how long the change feed may go unread before the cache is
-// dropped whole: past it, the cache could hold changes it has not heard of.
-const staleAfter = 5 * time.Second
+// feedTimeout bounds one read of the change feed, so that a database that
+// hangs counts as failing: cached credentials then work for at most
+// StaleAfter plus feedTimeout.
+const feedTimeout = 2 * time.Second
+
+// StaleAfter is how long the change feed may go unread (a database outage)
+// before the cache is dropped whole: past it, the cache could hold changes
+// it has not heard of. Until then cached credentials keep working; after,
+// every credential answers ErrUnavailable until the feed is read again.
+const StaleAfter = 5 * time.Second
 
 // Run follows the change feed and writes last uses until ctx ends, then
 // writes the last uses still pending and returns. Records are cached only
@@ -55,16 +64,14 @@ func (v *Verifier) Run(ctx context.Context) error {
 		case <-poll.C:
 		case <-notices:
 		}
-		next, err := v.follow(ctx, seq)
+		next, err := v.followBounded(ctx, seq)
 		switch {
 		case err == nil:
 			seq, lastRead = next, time.Now()
 			v.followed.Store(seq)
+			v.feedRead(lastRead)
 		case ctx.Err() == nil:
-			v.cfg.Logger.Error("read change feed", "err", err)
-			if time.Since(lastRead) > staleAfter {
-				v.invalidateAll()
-			}
+			v.feedFailed(err, lastRead)
 		}
 	}
 }
@@ -182,3 +189,87 @@ func (v *Verifier) tickWhileAsked(ctx context.Context) {
 		}
 	}
 }
+
+// feedFailed notes a failed read of the change feed: it logs the first of a
+// run of failures only, and drops the cache once the feed has gone unread
+// for StaleAfter.
+func (v *Verifier) feedFailed(err error, lastRead time.Time) {
+	v.Metrics.feedErrors.Inc()
+	v.healthMu.Lock()
+	first := v.feedErr == nil
+	v.feedErr, v.feedErrSince = err, cmp.Or(v.feedErrSince, lastRead)
+	v.healthMu.Unlock()
+	if first {
+		v.cfg.Logger.Error("auth: can't read the change feed; serving cached credentials for at most "+StaleAfter.String()+", others answer 503", "err", err)
+	}
+	if time.Since(lastRead) > StaleAfter && !v.dropped.Swap(true) {
+		v.cfg.Logger.Error("auth: change feed unread for " + StaleAfter.String() + ": dropped the cache; every credential answers 503 until the database answers")
+		v.invalidateAll()
+	} else if v.dropped.Load() {
+		v.invalidateAll()
+	}
+}
+
+// feedRead notes a successful read of the change feed, logging the end of
+// an outage.
+func (v *Verifier) feedRead(now time.Time) {
+	v.healthMu.Lock()
+	was, since := v.feedErr, v.feedErrSince
+	v.feedErr, v.feedErrSince = nil, time.Time{}
+	v.healthMu.Unlock()
+	v.dropped.Store(false)
+	if was != nil {
+		v.cfg.Logger.Info("auth: change feed readable again", "after", now.Sub(since).Round(time.Millisecond))
+	}
+}
+
+// Health says what is wrong with following the change feed, or "" if
+// nothing is: whether it has been unreadable, since when, and why.
+func (v *Verifier) Health() string {
+	if !v.started.Load() {
+		return "not following the change feed"
+	}
+	v.healthMu.Lock()
+	defer v.healthMu.Unlock()
+	if v.feedErr == nil {
+		return ""
+	}
+	state := "serving cached credentials"
+	if time.Since(v.feedErrSince) > StaleAfter {
+		state = "cache dropped, every credential answers 503"
+	}
+	return fmt.Sprintf("change feed unreadable for %v (%s): %v", time.Since(v.feedErrSince).Round(time.Millisecond), state, v.feedErr)
+}
+
+// followBounded is follow bounded by feedTimeout: by its context, and by
+// waiting no longer than that for it, should the driver not notice the
+// context. A read still running is not started again; it counts as failed.
+func (v *Verifier) followBounded(ctx context.Context, seq int64) (int64, error) {
+	if !v.following.CompareAndSwap(false, true) {
+		return seq, errFollowStuck
+	}
+	type result struct {
+		seq int64
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer v.following.Store(false)
+		readCtx, cancel := context.WithTimeout(ctx, feedTimeout)
+		defer cancel()
+		next, err := v.follow(readCtx, seq)
+		done <- result{next, err}
+	}()
+	timer := time.NewTimer(feedTimeout + 100*time.Millisecond)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.seq, r.err
+	case <-timer.C:
+		return seq, errFollowStuck
+	}
+}
+
+// errFollowStuck is the error of a read of the change feed that did not
+// end within feedTimeout.
+var errFollowStuck = errors.New("auth: read of the change feed did not end in " + feedTimeout.String())

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -82,6 +83,15 @@ type Verifier struct {
 	// clockWake restarts a clock stopped for want of requests.
 	clockAsked atomic.Bool
 	clockWake  chan struct{}
+
+	// The change feed's health: the error of the current run of failed
+	// reads and when the last good read was; dropped once the cache was
+	// dropped for it.
+	healthMu     sync.Mutex
+	feedErr      error
+	feedErrSince time.Time
+	dropped      atomic.Bool
+	following    atomic.Bool // a read of the change feed is running
 
 	Metrics *Metrics
 }
@@ -225,7 +235,7 @@ func (v *Verifier) authenticateSlow(ctx context.Context, env keygate.Environment
 	}
 	if err != nil {
 		v.Metrics.result(resultError)
-		return Principal{}, err
+		return Principal{}, fmt.Errorf("%w (%w)", ErrUnavailable, err)
 	}
 	if rec == nil {
 		rec = decoy // the same work as a wrong secret, then the same answer
@@ -318,7 +328,14 @@ func (v *Verifier) lookupPartner(ctx context.Context, id string, now int64) (*re
 // change feed.
 func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, find func(keygate.Tx) (*record, error)) (*record, error) {
 	gen := v.gen.Load()
-	val, err, _ := v.group.Do(key, func() (any, error) {
+	// The read is bounded by LoadTimeout twice: by its context, and by
+	// waiting no longer than that for it, should the driver not notice the
+	// context (a connection that hangs without failing).
+	timeout := time.NewTimer(v.cfg.LoadTimeout + 100*time.Millisecond)
+	defer timeout.Stop()
+	var res singleflight.Result
+	select {
+	case res = <-v.group.DoChan(key, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), v.cfg.LoadTimeout)
 		defer cancel()
 		var rec *record
@@ -340,11 +357,14 @@ func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, fi
 			c.put(key, rec)
 		}
 		return rec, nil
-	})
-	if err != nil {
-		return nil, err
+	}):
+	case <-timeout.C:
+		return nil, context.DeadlineExceeded
 	}
-	return val.(*record), nil
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	return res.Val.(*record), nil
 }
 
 // Invalidate forgets what is cached of a credential (by entity ID,

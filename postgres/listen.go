@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,15 +20,31 @@ var _ interface {
 
 // ChangeNotices implements keygate.ChangeNotifier with LISTEN on a
 // connection of its own. After every (re)connection it sends one notice
-// too, since changes committed while it was away were not announced.
+// too, since changes committed while it was away were not announced. A
+// failure of the connection is logged once (to Logger), until it is back,
+// and counted in ListenErrors.
 func (db *DB) ChangeNotices(ctx context.Context) <-chan struct{} {
 	ch := make(chan struct{}, 1)
 	go db.sweep(ctx)
 	go func() {
 		backoff := 100 * time.Millisecond
+		failing := false
 		for ctx.Err() == nil {
 			start := time.Now()
-			db.listenOnce(ctx, ch)
+			err := db.listenOnce(ctx, ch, func() {
+				if failing {
+					db.logger().Info("postgres: LISTEN connection back; changes are pushed again")
+					failing = false
+				}
+			})
+			if ctx.Err() != nil {
+				return
+			}
+			db.ListenErrors.Add(1)
+			if !failing {
+				db.logger().Error("postgres: LISTEN connection failed; changes arrive by polling until it is back", "err", err)
+				failing = true
+			}
 			if time.Since(start) > time.Minute {
 				backoff = 100 * time.Millisecond
 			}
@@ -40,25 +58,35 @@ func (db *DB) ChangeNotices(ctx context.Context) <-chan struct{} {
 	return ch
 }
 
-// listenOnce listens until the connection fails or ctx ends.
-func (db *DB) listenOnce(ctx context.Context, ch chan<- struct{}) {
-	conn, err := pgx.Connect(ctx, db.url)
+// logger returns Logger, or a logger that discards.
+func (db *DB) logger() *slog.Logger {
+	if db.Logger != nil {
+		return db.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// listenOnce listens until the connection fails or ctx ends, and returns
+// why; it calls up once it listens.
+func (db *DB) listenOnce(ctx context.Context, ch chan<- struct{}, up func()) error {
+	conn, err := pgx.Connect(ctx, cmp.Or(db.ListenURL, db.url))
 	if err != nil {
-		return
+		return err
 	}
 	defer conn.Close(context.Background())
 	var schema string
 	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-		return
+		return err
 	}
 	if _, err := conn.Exec(ctx, "LISTEN "+changeChannel); err != nil {
-		return
+		return err
 	}
+	up()
 	notify(ch)
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
-			return
+			return err
 		}
 		if n.Payload == schema {
 			notify(ch)

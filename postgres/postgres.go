@@ -12,6 +12,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -36,7 +38,14 @@ type DB struct {
 	*sqlstore.DB
 	// Applied lists the migrations Open applied, oldest first.
 	Applied []string
-	url     string
+	// ListenURL, if set before ChangeNotices, is where the LISTEN
+	// connection goes instead of the pool's URL (tests cut it alone).
+	ListenURL string
+	// Logger receives the LISTEN connection's failures; none if nil.
+	Logger *slog.Logger
+	// ListenErrors counts the LISTEN connection's failures.
+	ListenErrors atomic.Int64
+	url          string
 }
 
 // Open connects to the database at url (postgres://…; any libpq parameter,

@@ -39,6 +39,7 @@ var statuses = map[string]int{
 	keygate.CodeCannotBeRotated:     http.StatusBadRequest,
 	keygate.CodeTooManyRequests:     http.StatusTooManyRequests,
 	keygate.CodeInternal:            http.StatusInternalServerError,
+	keygate.CodeServiceUnavailable:  http.StatusServiceUnavailable,
 	keygate.CodeCannotReplay:        http.StatusBadRequest,
 	keygate.CodeReplayInvalidOrigin: http.StatusBadRequest,
 	CodeInvalidURL:                  http.StatusNotFound,
@@ -49,7 +50,7 @@ var statuses = map[string]int{
 
 // apiErrorCodes are the codes Paddle types api_error (a fault on the
 // server's side); every other code is a request_error.
-var apiErrorCodes = map[string]bool{keygate.CodeInternal: true, keygate.CodeTooManyRequests: true, CodeBadGateway: true}
+var apiErrorCodes = map[string]bool{keygate.CodeInternal: true, keygate.CodeTooManyRequests: true, CodeBadGateway: true, keygate.CodeServiceUnavailable: true}
 
 // docsGroups names the section of Paddle's error docs a code is under;
 // codes not listed are under "shared".

@@ -23,6 +23,7 @@ import (
 	"github.com/keygate/keygate/dashboard"
 	"github.com/keygate/keygate/gateway"
 	"github.com/keygate/keygate/notify"
+	"github.com/keygate/keygate/postgres"
 	"github.com/keygate/keygate/secretscan"
 )
 
@@ -93,6 +94,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	registry.MustRegister(verifier.Metrics.Collectors()...)
 	apiMetrics := api.NewMetrics()
 	registry.MustRegister(apiMetrics.Collectors()...)
+	if pg, ok := store.(*postgres.DB); ok {
+		pg.Logger = logger
+		registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "keygate_postgres_listen_errors_total", Help: "Failures of the LISTEN connection that pushes changes (polling covers them).",
+		}, func() float64 { return float64(pg.ListenErrors.Load()) }))
+	}
 
 	var shared *api.SharedLimits
 	background := []func(context.Context){
