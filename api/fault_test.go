@@ -28,6 +28,7 @@ type faultNode struct {
 	proxy *faultproxy.Proxy
 	store *postgres.DB
 	api   string
+	v     *auth.Verifier
 	other *app.Service
 	acc   *keygate.Account
 }
@@ -67,7 +68,7 @@ func startFaultNode(t *testing.T, listenOnly bool) *faultNode {
 	t.Cleanup(func() { cancel(); <-done })
 	srv := httptest.NewServer(api.NewServer(api.Config{Environment: keygate.Live}, app.New(store), v, nil))
 	t.Cleanup(srv.Close)
-	n := &faultNode{proxy: proxy, store: store, api: srv.URL, other: app.New(other)}
+	n := &faultNode{proxy: proxy, store: store, api: srv.URL, v: v, other: app.New(other)}
 	n.acc, err = n.other.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"})
 	require.NoError(t, err)
 	require.Eventually(t, v.Started, 10*time.Second, 10*time.Millisecond)
@@ -80,6 +81,18 @@ func (n *faultNode) key(t *testing.T) (*keygate.APIKey, string) {
 	k, token, err := n.other.CreateAPIKey(context.Background(), app.AccountScope(n.acc.ID), n.acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"customer.read"}})
 	require.NoError(t, err)
 	return k, token
+}
+
+// settle waits until the node has followed every change so far, so that
+// what it loads next stays cached.
+func (n *faultNode) settle(t *testing.T) {
+	t.Helper()
+	var last int64
+	require.NoError(t, n.other.Store.View(context.Background(), func(tx keygate.Tx) (err error) {
+		last, err = tx.LastChangeSeq(context.Background())
+		return err
+	}))
+	require.Eventually(t, func() bool { return n.v.FollowedTo() >= last }, 10*time.Second, 10*time.Millisecond)
 }
 
 // revoke revokes a key through the other node.
@@ -140,6 +153,7 @@ func TestFaultListenCut(t *testing.T) {
 	n := startFaultNode(t, true)
 	k1, t1 := n.key(t)
 	k2, t2 := n.key(t)
+	n.settle(t)
 	for _, tok := range []string{t1, t2} {
 		status, _, _ := n.get(t, tok)
 		require.Equal(t, 200, status)
@@ -161,6 +175,7 @@ func TestFaultDropAll(t *testing.T) {
 	t.Parallel()
 	n := startFaultNode(t, false)
 	k1, t1 := n.key(t)
+	n.settle(t)
 	status, _, _ := n.get(t, t1)
 	require.Equal(t, 200, status)
 	n.proxy.Pause()
@@ -185,6 +200,7 @@ func TestFaultPause10s(t *testing.T) {
 	n := startFaultNode(t, false)
 	k1, t1 := n.key(t)
 	_, t2 := n.key(t)
+	n.settle(t)
 	status, _, _ := n.get(t, t1)
 	require.Equal(t, 200, status)
 
