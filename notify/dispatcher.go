@@ -124,9 +124,13 @@ func (d *Dispatcher) Wake() {
 func (d *Dispatcher) Run(ctx context.Context) {
 	d.attempts = make(chan attempt, d.cfg.Workers)
 	recorded := make(chan struct{})
+	var recorders sync.WaitGroup
+	for range recorderCount {
+		recorders.Go(func() { d.record(context.WithoutCancel(ctx)) })
+	}
 	go func() {
-		defer close(recorded)
-		d.record(context.WithoutCancel(ctx))
+		recorders.Wait()
+		close(recorded)
 	}()
 	tick := time.NewTicker(d.cfg.PollInterval)
 	defer tick.Stop()
@@ -163,6 +167,11 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		}
 	}
 }
+
+// recorderCount is how many goroutines record attempts: on PostgreSQL
+// their transactions run in parallel, each a few round trips per attempt;
+// on SQLite they take turns at the writer, each with a batch.
+const recorderCount = 4
 
 // freedPause is how long the claim loop lets freed workers gather.
 const freedPause = 5 * time.Millisecond
