@@ -22,7 +22,7 @@ type record struct {
 	credentialID string                // "apikey_…"; the cache's key is a slice of it
 	account      unique.Handle[string] // zero for none
 	permissions  keygate.PermissionSet
-	expiresAt    int64      // Unix nanoseconds; 0 for no expiry
+	expires      time.Time  // zero for no expiry; kept as the principal returns it, not converted per request
 	rare         *rareState // nil for most credentials
 	// next is the following record of the record's chain in its cache.
 	next atomic.Pointer[record]
@@ -131,9 +131,7 @@ func (r *record) principal() Principal {
 	if r.rare != nil {
 		p.PartnerID = r.rare.partnerID
 	}
-	if r.expiresAt != 0 {
-		p.ExpiresAt = time.Unix(0, r.expiresAt).UTC()
-	}
+	p.ExpiresAt = r.expires
 	return p
 }
 
@@ -176,7 +174,7 @@ func newRecord(k *keygate.APIKey) *record {
 	}
 	copy(r.hash[:], k.SecretHash)
 	if k.ExpiresAt != nil {
-		r.expiresAt = k.ExpiresAt.UnixNano()
+		r.expires = k.ExpiresAt.UTC().Round(0)
 	}
 	return r
 }
@@ -193,7 +191,7 @@ func intern(s string) unique.Handle[string] {
 // usable reports whether the credential authenticates at now: the same rule
 // as keygate.APIKey.StatusAt, on the cached fields.
 func (r *record) usable(now int64) bool {
-	return r.active && (r.expiresAt == 0 || now < r.expiresAt)
+	return r.active && (r.expires.IsZero() || now < r.expires.UnixNano())
 }
 
 // decoy is compared against when no record exists, so that an unknown ID
