@@ -99,6 +99,8 @@ type Config struct {
 	// take at once; PasswordHashWait how long a sign-in waits for a turn.
 	PasswordHashMemory string
 	PasswordHashWait   string
+	// Every server's timeouts and header limit (see serverLimits).
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout, MaxHeaderBytes string
 
 	// Parsed by Validate.
 	rateLimit                int
@@ -114,6 +116,7 @@ type Config struct {
 	logLevel                 slog.Level
 	addressPolicy            *keygate.AddressPolicy
 	hashBudget               *credential.HashBudget
+	limits                   serverLimits
 }
 
 // DefaultConfig returns the configuration with nothing set: SQLite under
@@ -140,6 +143,11 @@ func DefaultConfig() Config {
 		GitHubScanningKeysURL: secretscan.DefaultGitHubKeysURL,
 		PasswordHashMemory:    strconv.Itoa(credential.DefaultHashBudget >> 20),
 		PasswordHashWait:      credential.DefaultHashWait.String(),
+		ReadHeaderTimeout:     "10s",
+		ReadTimeout:           "60s",
+		WriteTimeout:          "60s",
+		IdleTimeout:           "120s",
+		MaxHeaderBytes:        strconv.Itoa(64 << 10),
 	}
 }
 
@@ -200,6 +208,11 @@ func (c *Config) serveSettings() []setting {
 		{&c.MagicAllowNoReferer, "KEYGATE_MAGIC_ALLOW_NO_REFERER", "magic-allow-no-referer", "accept magic links followed without an Origin or Referer header (true or false)"},
 		{&c.PasswordHashMemory, "KEYGATE_PASSWORD_HASH_MEMORY", "password-hash-memory", "MiB that password hashing (sign-ins) may take at once; each hash takes 64"},
 		{&c.PasswordHashWait, "KEYGATE_PASSWORD_HASH_WAIT", "password-hash-wait", "how long a sign-in waits for a turn to hash before it is asked to try again"},
+		{&c.ReadHeaderTimeout, "KEYGATE_READ_HEADER_TIMEOUT", "read-header-timeout", "every server: how long a client may take to send a request's headers"},
+		{&c.ReadTimeout, "KEYGATE_READ_TIMEOUT", "read-timeout", "every server: how long a client may take to send a whole request, body included (10 MiB gateway bodies need 175 KiB/s at 60s)"},
+		{&c.WriteTimeout, "KEYGATE_WRITE_TIMEOUT", "write-timeout", "every server but an API with a gateway (which streams): how long answering a request may take"},
+		{&c.IdleTimeout, "KEYGATE_IDLE_TIMEOUT", "idle-timeout", "every server: how long an idle keep-alive connection is kept"},
+		{&c.MaxHeaderBytes, "KEYGATE_MAX_HEADER_BYTES", "max-header-bytes", "every server: the largest request headers accepted, in bytes"},
 		{&c.WebhookAllowPrivate, "KEYGATE_WEBHOOK_ALLOW_PRIVATE", "webhook-allow-private", "non-public addresses webhooks may reach: comma-separated CIDRs, or all (default: public addresses only)"},
 	}
 }
@@ -294,6 +307,7 @@ func (c *Config) validateServe() []error {
 	}
 	errs = append(errs, c.validateGateway()...)
 	errs = append(errs, c.validateHashBudget()...)
+	errs = append(errs, c.validateLimits()...)
 	if p, err := keygate.ParseAddressPolicy(c.WebhookAllowPrivate); err != nil {
 		errs = append(errs, fmt.Errorf("KEYGATE_WEBHOOK_ALLOW_PRIVATE: %v", err))
 	} else {

@@ -181,7 +181,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return gateway.VerifyHandler(verifier, c.cfg.DocsURL)
 		}, nil})
 	}
-	return serveAll(ctx, logger, e, surfaces, verifier, background)
+	return serveAll(ctx, logger, e, surfaces, verifier, background, c.cfg)
 }
 
 // schedule returns r with its first retry delay and its number of retries
@@ -215,7 +215,7 @@ func every(ctx context.Context, interval time.Duration, logger *slog.Logger, nam
 // serveAll listens on every surface first, so that a taken address fails
 // the start before anything is served, then runs the verifier and serves
 // every surface until ctx ends or one fails.
-func serveAll(ctx context.Context, logger *slog.Logger, e *env, surfaces []surface, verifier *auth.Verifier, background []func(context.Context)) error {
+func serveAll(ctx context.Context, logger *slog.Logger, e *env, surfaces []surface, verifier *auth.Verifier, background []func(context.Context), cfg Config) error {
 	var listeners []net.Listener
 	defer func() {
 		for _, l := range listeners {
@@ -251,7 +251,8 @@ func serveAll(ctx context.Context, logger *slog.Logger, e *env, surfaces []surfa
 	errs := make(chan error, len(surfaces)+1)
 	var wg sync.WaitGroup
 	for i, s := range surfaces {
-		srv := &http.Server{Handler: s.handler(listeners[i]), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		streams := (s.name == "live API" && cfg.upstreams[keygate.Live] != nil) || (s.name == "sandbox API" && cfg.upstreams[keygate.Sandbox] != nil)
+		srv := cfg.limits.server(s.handler(listeners[i]), streams, logger)
 		fmt.Fprintf(e.stderr, "keygate: %s listening on http://%s\n", s.name, listeners[i].Addr())
 		wg.Add(2)
 		go func() {
