@@ -42,11 +42,15 @@ func newBrowserBundle(t *testing.T) *browserBundle {
 	t.Cleanup(func() { db.Close() })
 	runCtx, stop := context.WithCancel(ctx)
 	t.Cleanup(stop)
-	v := auth.New(auth.Config{Store: db, FlushInterval: 100 * time.Millisecond})
+	var svc *app.Service
+	v := auth.New(auth.Config{Store: db, FlushInterval: 100 * time.Millisecond, CompleteRotation: func(ctx context.Context, keyID, rotationID string) error {
+		_, err := svc.CompleteRotation(ctx, keyID, rotationID)
+		return err
+	}})
 	go v.Run(runCtx)
 	sealer, err := credential.NewSealer(credential.NewSealKey())
 	require.NoError(t, err)
-	svc := &app.Service{Store: db, Now: time.Now, Changed: v.Invalidate, Sealer: sealer}
+	svc = &app.Service{Store: db, Now: time.Now, Changed: v.Invalidate, Sealer: sealer}
 	apiSrv := httptest.NewServer(api.NewServer(api.Config{Environment: keygate.Sandbox}, svc, v, nil))
 	t.Cleanup(apiSrv.Close)
 	d := dashboard.NewServer(dashboard.Config{Environment: keygate.Sandbox, OtherDashboardURL: "http://live.keygate.test"}, svc)

@@ -23,6 +23,7 @@ type rowAction struct {
 var rowActions = []rowAction{
 	{Label: "Edit", Path: "/edit", Show: func(k *keygate.APIKey, now time.Time) bool { return k.StatusAt(now) == keygate.APIKeyActive }},
 	{Label: "Reactivate", Path: "/reactivate", Post: true, Show: func(k *keygate.APIKey, now time.Time) bool { return k.CanReactivate(now) == nil }},
+	{Label: "Rotate", Path: "/rotate", Show: canRotate},
 	{Label: "View exposures", Path: "/exposures", Show: func(k *keygate.APIKey, now time.Time) bool { return !k.Legacy }},
 	{Label: "Revoke", Path: "/revoke", Danger: true, Show: func(k *keygate.APIKey, now time.Time) bool { return k.StatusAt(now) == keygate.APIKeyActive }},
 }

@@ -20,6 +20,7 @@ type keySection struct {
 // keySections are the sections of every key's page, in order, below its
 // details. Adding a section is one line here and its template.
 var keySections = []keySection{
+	{Template: "key_rotation", Load: loadKeyRotation},
 	{Template: "key_usage", Load: loadUsage},
 	{Template: "key_exposures", Load: loadKeyExposures},
 	{Template: "key_events", Load: loadKeyEvents},

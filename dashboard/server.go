@@ -94,6 +94,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /authentication/api-keys/{id}/edit", auth(http.HandlerFunc(s.handleKeyEditForm)))
 	mux.Handle("POST /authentication/api-keys/{id}", auth(http.HandlerFunc(s.handleKeyEdit)))
 	mux.Handle("GET /authentication/api-keys/{id}/exposures", auth(http.HandlerFunc(s.handleKeyExposures)))
+	mux.Handle("GET /authentication/api-keys/{id}/rotate", auth(http.HandlerFunc(s.handleKeyRotateForm)))
+	mux.Handle("POST /authentication/api-keys/{id}/rotate", auth(http.HandlerFunc(s.handleKeyRotate)))
 	mux.Handle("GET /authentication/api-keys/{id}/revoke", auth(http.HandlerFunc(s.handleKeyRevokeForm)))
 	mux.Handle("POST /authentication/api-keys/{id}/revoke", auth(http.HandlerFunc(s.handleKeyRevoke)))
 	mux.Handle("POST /authentication/api-keys/{id}/reactivate", auth(http.HandlerFunc(s.handleKeyReactivate)))
