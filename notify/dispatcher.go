@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/keygate/keygate"
@@ -52,6 +53,9 @@ type Config struct {
 // so a slow destination delays nobody else; attempts are recorded in
 // batches, a transaction for many (recorder.go).
 type Dispatcher struct {
+	// FailedAttempts counts the delivery attempts that failed.
+	FailedAttempts atomic.Int64
+
 	cfg   Config
 	wake  chan struct{} // something may be due: claim now
 	freed chan struct{} // a worker is free: claim soon
@@ -237,6 +241,9 @@ func (d *Dispatcher) deliverOne(ctx context.Context, c claimed) {
 	defer d.running.Done()
 	if d.cfg.Now().Before(c.until.Add(-d.cfg.Lease / 2)) {
 		res := d.deliver(context.WithoutCancel(ctx), c.n)
+		if !res.delivered {
+			d.failed(c.n, res)
+		}
 		d.attempts <- attempt{n: c.n, res: res, at: d.cfg.Now(), done: func() { d.finish(ctx, c.n.SettingID) }}
 		return
 	}
@@ -306,7 +313,21 @@ func (d *Dispatcher) deliver(ctx context.Context, n *keygate.Notification) resul
 	}
 	secret, err := d.cfg.Sealer.Open(s.SealedSecret, s.ID)
 	if err != nil {
+		d.cfg.Logger.Error("notify: can't unseal the webhook secret of a destination: this node's KEYGATE_ENCRYPTION_KEY differs from the one that sealed it; give every node the same key",
+			"notification", n.ID, "destination", s.ID)
 		return result{body: "the destination's secret can't be read: is KEYGATE_ENCRYPTION_KEY the one it was made with?"}
 	}
 	return d.postWebhook(ctx, s.Destination, string(secret), n.Payload)
+}
+
+// failed logs a failed delivery attempt, with the notification, the
+// destination and the reason, and counts it in FailedAttempts.
+func (d *Dispatcher) failed(n *keygate.Notification, res result) {
+	d.FailedAttempts.Add(1)
+	reason := res.body
+	if len(reason) > 200 {
+		reason = reason[:200] + "…"
+	}
+	d.cfg.Logger.Warn("notify: delivery attempt failed", "notification", n.ID, "destination", n.SettingID,
+		"status", res.code, "reason", reason, "final", res.final)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -18,7 +19,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/credential"
+	"github.com/keygate/keygate/postgres"
 	"github.com/keygate/keygate/storetest"
 )
 
@@ -261,4 +265,45 @@ func apiJSON(t *testing.T, method, base, path, token, body string, out any) int 
 // caller checks what it needs).
 func decodeJSON(resp *http.Response, out any) {
 	json.NewDecoder(resp.Body).Decode(out)
+}
+
+// TestClusterEncryptionKeyMismatch starts a node with another
+// KEYGATE_ENCRYPTION_KEY than the one that sealed a webhook secret: it
+// says so at start, and at each delivery it attempts, with the
+// notification and destination, and counts the failed attempt.
+func TestClusterEncryptionKeyMismatch(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dbURL, _ := storetest.PostgresSchema(t)
+	ctx := context.Background()
+	store, err := postgres.Open(ctx, dbURL)
+	require.NoError(t, err)
+	defer store.Close()
+	sealer, err := credential.NewSealer(credential.NewSealKey())
+	require.NoError(t, err)
+	svc := &app.Service{Store: store, Sealer: sealer, Now: time.Now}
+	acc, err := svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"})
+	require.NoError(t, err)
+	dest, err := svc.CreateNotificationSetting(ctx, app.AccountScope(acc.ID), acc.ID, keygate.NotificationSettingCreate{
+		Description: "hook", Type: keygate.DestinationURL, Destination: "https://hooks.example.com/keygate",
+		SubscribedEvents: []keygate.EventType{keygate.EventAPIKeyCreated}})
+	require.NoError(t, err)
+
+	env := clusterEnv(t, dbURL, newSealKey(t), 0)
+	env["KEYGATE_RETRY_BASE"] = "1s"
+	nd := startNode(t, "other-key", env)
+	require.Contains(t, nd.output.String(), "KEYGATE_ENCRYPTION_KEY differs from the key that sealed the stored webhook secrets")
+
+	_, _, err = svc.CreateAPIKey(ctx, app.AccountScope(acc.ID), acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"customer.read"}})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		out := nd.output.String()
+		return strings.Contains(out, "can't unseal the webhook secret") && strings.Contains(out, "destination="+dest.ID) &&
+			strings.Contains(out, "delivery attempt failed")
+	}, 20*time.Second, 50*time.Millisecond, "the node says why each delivery fails")
+	code, body := get(t, nd.urls["metrics"]+"/metrics")
+	require.Equal(t, http.StatusOK, code)
+	require.Regexp(t, `keygate_notify_failed_attempts_total [1-9]`, body)
 }

@@ -87,6 +87,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	userMailer := &notify.UserMailer{Store: store, Mailer: c.cfg.mailer, Logger: logger, Lease: c.cfg.lease}
 	svc = app.New(store)
 	svc.Changed, svc.Wake, svc.Sealer = verifier.Invalidate, dispatcher.Wake, sealer
+	if ok, err := svc.SealerOpensSecrets(ctx); err != nil {
+		logger.Warn("could not check KEYGATE_ENCRYPTION_KEY against the stored webhook secrets", "err", err)
+	} else if !ok {
+		logger.Error("KEYGATE_ENCRYPTION_KEY differs from the key that sealed the stored webhook secrets: this node can't sign webhooks; give every node the same key")
+	}
 	svc.AddressPolicy, svc.HashBudget = c.cfg.addressPolicy, c.cfg.hashBudget
 	svc.KeyPrefix = c.cfg.KeyPrefix
 	registry := prometheus.NewRegistry()
@@ -94,6 +99,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	registry.MustRegister(verifier.Metrics.Collectors()...)
 	apiMetrics := api.NewMetrics()
 	registry.MustRegister(apiMetrics.Collectors()...)
+	registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "keygate_notify_failed_attempts_total", Help: "Delivery attempts that failed (each is logged with its notification, destination and reason).",
+	}, func() float64 { return float64(dispatcher.FailedAttempts.Load()) }))
 	if pg, ok := store.(*postgres.DB); ok {
 		pg.Logger = logger
 		registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
