@@ -175,3 +175,33 @@ func TestKeyListPages(t *testing.T) {
 	_, body = br.get("/authentication?q=nothing+like+it")
 	require.Contains(t, body, "No key matches.")
 }
+
+// TestExpiryStatuses: a key within 7 days of its expiry is "Expiring soon"
+// and can still be edited and revoked; past it, "Expired", with nothing in
+// its menu.
+func TestExpiryStatuses(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	br := b.signedIn(t)
+	tomorrow := b.clock.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
+	id := br.createKey(t, url.Values{"name": {"short-lived"}, "permissions": {"price.read"}, "expires_on": {tomorrow}})
+	_, body := br.get("/authentication")
+	r := row(t, body, id)
+	require.Contains(t, r, ">Expiring soon<")
+	require.Contains(t, r, `/revoke">Revoke</a>`)
+	_, body = br.get("/authentication?status=expiring")
+	require.Equal(t, []string{`data-key-id="` + id + `"`}, keyIDPattern.FindAllString(body, -1))
+
+	b.clock.Add(3 * 24 * time.Hour) // the session has ended too: sign in again
+	_, body = br.get("/sign-in")
+	resp, _ := br.post("/sign-in", url.Values{"csrf": {csrf(t, body)}, "email": {"ada@example.com"}, "password": {"a long password"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	_, body = br.get("/authentication")
+	r = row(t, body, id)
+	require.Contains(t, r, ">Expired<")
+	require.NotContains(t, r, "<details", "an expired key has no action")
+	_, body = br.get("/authentication?status=expired")
+	require.Equal(t, []string{`data-key-id="` + id + `"`}, keyIDPattern.FindAllString(body, -1))
+	_, body = br.get("/authentication?status=active")
+	require.Contains(t, body, "No key matches.")
+}

@@ -358,14 +358,14 @@ func TestClientTokensTab(t *testing.T) {
 	resp, _ := br.post("/authentication/client-tokens", url.Values{"csrf": {token}, "name": {"Pricing page"}})
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	_, body = br.get("/authentication/client-tokens")
-	require.Regexp(t, `value="test_[a-zA-Z0-9]{27}"`, body)
+	require.Regexp(t, `spellcheck="false">test_[a-zA-Z0-9]{27}</textarea>`, body)
 	id := regexp.MustCompile(`data-token-id="(ctkn_[a-z\d]{26})"`).FindStringSubmatch(body)[1]
 	resp, _ = br.post("/authentication/client-tokens/"+id+"/revoke", url.Values{"csrf": {token}})
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "not without the confirmation")
 	resp, _ = br.post("/authentication/client-tokens/"+id+"/revoke", url.Values{"csrf": {token}, "confirm": {"on"}})
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	_, body = br.get("/authentication/client-tokens")
-	require.Contains(t, body, "<td>Revoked</td>")
+	require.Contains(t, body, `<span class="status status-revoked">Revoked</span>`)
 }
 
 // mustSetupToken makes a set-up link's token on d.
