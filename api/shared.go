@@ -39,11 +39,16 @@ type SharedLimits struct {
 	interval time.Duration
 	logger   *slog.Logger
 
-	mu      sync.Mutex
-	clients map[sharedKey]*sharedClient
-	nodes   int
-	failing bool
+	mu       sync.Mutex
+	clients  map[sharedKey]*sharedClient
+	nodes    int
+	failing  bool
+	lastBeat time.Time
 }
+
+// heartbeatEvery is how often an idle node still tells the others it is
+// alive (so that they count it among the nodes sharing a client's limit).
+const heartbeatEvery = time.Second
 
 type sharedKey struct {
 	scope string
@@ -157,7 +162,11 @@ func (s *SharedLimits) share(ctx context.Context, now time.Time) {
 		}
 		batch = append(batch, rc)
 	}
+	idle := len(batch) == 0 && now.Sub(s.lastBeat) < heartbeatEvery
 	s.mu.Unlock()
+	if idle {
+		return // nothing to share, and the last heartbeat is recent
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -183,7 +192,7 @@ func (s *SharedLimits) share(ctx context.Context, now time.Time) {
 		s.logger.Info("share rate-limit counts: the database answers again")
 	}
 	s.failing = false
-	s.nodes = max(nodes, 1)
+	s.nodes, s.lastBeat = max(nodes, 1), now
 	for _, t := range totals {
 		ip, _ := netip.ParseAddr(t.Client)
 		c := s.clients[sharedKey{t.Scope, ip}]
