@@ -37,9 +37,16 @@ type bundle struct {
 // setup starts both surfaces; tune adjusts their configuration.
 func setup(t *testing.T, tune func(*api.Config)) *bundle {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName))
 	require.NoError(t, err)
+	return setupOn(t, db, tune)
+}
+
+// setupOn is setup over a store of the caller's (closed at the end).
+func setupOn(t *testing.T, db keygate.Store, tune func(*api.Config)) *bundle {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var err error
 	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
 	var svc *app.Service
 	v := auth.New(auth.Config{Store: db, Now: clock.Now, CompleteRotation: func(ctx context.Context, keyID, rotationID string) error {

@@ -1,12 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/keygate/keygate"
@@ -22,7 +24,9 @@ var errBodyTooLarge = &keygate.Error{Code: wire.CodeBodyTooLarge, Message: "Requ
 // decode reads the JSON body of r into dst, which must be a pointer. It
 // refuses bodies that are not application/json (bad_request), larger than
 // MaxBodyBytes (request_body_too_large), not JSON (bad_request), or with
-// values of the wrong type or fields dst does not have (invalid_field).
+// values of the wrong type, fields dst does not have (matched exactly, not
+// case-insensitively), text that is not valid UTF-8 or holds NUL, or
+// malformed times (invalid_field, naming the field).
 func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return keygate.Errorf(keygate.CodeBadRequest, "Invalid request: the Content-Type must be application/json.")
@@ -30,7 +34,16 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	if r.ContentLength > MaxBodyBytes {
 		return errBodyTooLarge
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return decodeError(err)
+	}
+	if json.Valid(body) {
+		if err := checkJSON(body, reflect.TypeOf(dst), ""); err != nil {
+			return err
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)

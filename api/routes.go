@@ -17,7 +17,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /readyz", s.handle(s.handleReadyz))
 
 	api := func(perm keygate.Permission, h apiFunc) http.Handler {
-		return s.limit(s.authenticate(perm, s.handle(h)))
+		return s.limit(s.authenticate(perm, s.handle(queryChecked(h))))
 	}
 	mux.Handle("GET /event-types", api("", s.handleEventTypes))
 	mux.Handle("GET /api-keys", api("api_key.read", s.handleAPIKeysList))
@@ -34,7 +34,7 @@ func (s *Server) routes() http.Handler {
 
 	// Partners: a partner key and its Paddle-PartnerID.
 	partner := func(h apiFunc) http.Handler {
-		return s.limit(s.authenticateRule(auth.Rule{Partners: true}, s.handle(h)))
+		return s.limit(s.authenticateRule(auth.Rule{Partners: true}, s.handle(queryChecked(h))))
 	}
 	mux.Handle("POST /accounts", partner(s.handleAccountCreate))
 	mux.Handle("POST /accounts/validate", partner(s.handleAccountValidate))
@@ -78,6 +78,18 @@ func (s *Server) canonicalPaths(next http.Handler) http.Handler {
 			s.writeError(w, r, errInvalidURL)
 			return
 		}
+
 		next.ServeHTTP(w, r)
 	})
+}
+
+// queryChecked checks the query of keygate's own routes (cursors, filters)
+// before h reads it: see checkQuery.
+func queryChecked(h apiFunc) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := checkQuery(r.URL.Query()); err != nil {
+			return err
+		}
+		return h(w, r)
+	}
 }
