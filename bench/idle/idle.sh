@@ -16,12 +16,13 @@ fi
 dir=$(mktemp -d)
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 metrics=127.0.0.1:$(port)
-KEYGATE_DATA_DIR=$dir KEYGATE_LIVE_API_ADDR=127.0.0.1:$(port) KEYGATE_SANDBOX_API_ADDR=127.0.0.1:$(port) \
+api=127.0.0.1:$(port)
+KEYGATE_DATA_DIR=$dir KEYGATE_LIVE_API_ADDR=$api KEYGATE_SANDBOX_API_ADDR=127.0.0.1:$(port) \
   KEYGATE_LIVE_DASHBOARD_ADDR=127.0.0.1:$(port) KEYGATE_SANDBOX_DASHBOARD_ADDR=127.0.0.1:$(port) \
   KEYGATE_METRICS_ADDR=$metrics KEYGATE_LOG_LEVEL=error "$bin" serve >"$dir/log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do curl -fs "http://$metrics/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 100); do curl -fs "http://$api/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 sleep 3
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 hz=$(getconf CLK_TCK)
