@@ -5,8 +5,10 @@
 // (alternately by its API and by the CLI, a separate process) and times,
 // from the moment the change is acknowledged, how long until nodes B and C
 // refuse the key; then reactivates it and times how long until they accept
-// it again. It prints p50, p99 and max per node and operation, for
-// docs/performance.md.
+// it again; and -n times rotates another key (no grace) and completes the
+// rotation with the new key's first use on A, timing how long until B and C
+// refuse the old secret. It prints p50, p99 and max per node and
+// operation, for docs/performance.md.
 //
 //	go run ./bench/cluster -n 200 -postgres 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
 package main
@@ -82,12 +84,16 @@ func main() {
 	acc := cli("accounts", "create", "--environment", "live", "--name", "Bench")
 	admin := cli("api-keys", "create", "--account", acc, "--name", "admin", "--permissions", "api_key.write")
 	token := cli("api-keys", "create", "--account", acc, "--name", "target", "--permissions", "customer.read")
+	rotToken := cli("api-keys", "create", "--account", acc, "--name", "rotating", "--permissions", "customer.read", "--rotatable")
 	var keys []struct{ ID, Name string }
 	check(json.Unmarshal([]byte(cli("api-keys", "list", "--account", acc, "--json")), &keys))
-	var id string
+	var id, rotID string
 	for _, k := range keys {
-		if k.Name == "target" {
+		switch k.Name {
+		case "target":
 			id = k.ID
+		case "rotating":
+			rotID = k.ID
 		}
 	}
 
@@ -121,8 +127,27 @@ func main() {
 			}
 			wg.Wait()
 		}
+		// A rotation with no grace, completed by the new key's first use on
+		// A: how long until B and C refuse the old secret.
+		newKey := rotate(a.api, rotID, rotToken)
+		use(a.api, newKey)
+		acked := time.Now()
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for _, nd := range others {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d := waitUntil(nd.api, rotToken, false, acked)
+				mu.Lock()
+				delays["rotation completed → node "+nd.name] = append(delays["rotation completed → node "+nd.name], d)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		rotToken = newKey
 	}
-	fmt.Printf("%d revocations and %d reactivations through node A, half by its API and half by the CLI; delay from the acknowledgement until the node answers accordingly:\n", *n, *n)
+	fmt.Printf("%d revocations and %d reactivations through node A, half by its API and half by the CLI, and %d rotations (grace 0) completed by the new key's first use on A; delay from the acknowledgement until the node answers accordingly (refuses the old secret, for rotations):\n", *n, *n, *n)
 	var names []string
 	for k := range delays {
 		names = append(names, k)
@@ -181,6 +206,40 @@ func waitUntil(api, token string, accept bool, since time.Time) time.Duration {
 		if time.Since(since) > 10*time.Second {
 			log.Fatalf("%s: no change after 10 s", api)
 		}
+	}
+}
+
+// rotate starts a rotation of key id with no grace, authenticated with the
+// key itself, and returns the new key.
+func rotate(api, id, token string) string {
+	req, _ := http.NewRequest("POST", api+"/api-keys/"+id+"/rotations", bytes.NewReader([]byte(`{"grace_period_seconds":0}`)))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	check(err)
+	defer resp.Body.Close()
+	var out struct {
+		Data struct {
+			NewKey string `json:"new_key"`
+		}
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(body, &out) != nil || out.Data.NewKey == "" {
+		log.Fatalf("rotate %s: %d %s", id, resp.StatusCode, body)
+	}
+	return out.Data.NewKey
+}
+
+// use authenticates one request with token on api, which must succeed.
+func use(api, token string) {
+	req, _ := http.NewRequest("GET", api+"/event-types", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	check(err)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		log.Fatalf("use of the new key: %d", resp.StatusCode)
 	}
 }
 
