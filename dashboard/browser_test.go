@@ -136,6 +136,12 @@ func TestBrowser(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, b.callAPI(t, token, "/event-types"), "a revoked key is refused")
 	w.step("open the menu", chromedp.Click(`details[data-menu] > summary`), chromedp.WaitVisible(`.menu[open] .menu-item`))
 	w.check("08-keys-recently-revoked-menu")
+	for _, width := range []int64{360, 1920} { // the menu of a recently revoked key is never clipped, narrow or wide
+		w.step(fmt.Sprintf("menu at %d px", width), chromedp.EmulateViewport(width, 900), chromedp.Navigate(w.base+"/authentication"), ready(),
+			chromedp.Click(`details[data-menu] > summary`), chromedp.WaitVisible(`.menu[open] .menu-item`))
+		w.noOverflow(fmt.Sprintf("the open menu at %d px", width))
+	}
+	w.step("back to 1280 px", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(w.base+"/authentication"), ready())
 	w.step("close the menu", chromedp.KeyEvent(kb.Escape))
 	require.False(t, value(w, "closed", chromedp.Evaluate[bool](`document.querySelector('details[data-menu]').open`)), "Escape closes the menu")
 	w.keyboardMenu("/authentication", "Reactivate", ".notice")

@@ -100,6 +100,7 @@ func TestEventsFilterAndLinks(t *testing.T) {
 	require.Contains(t, body, `href="/authentication/api-keys/`+id+`"`)
 	require.Contains(t, body, `href="/authentication/client-tokens#`+ctkn+`"`)
 	require.Contains(t, body, `value="client_token.created" checked`)
+	require.Contains(t, body, `<a href="/events" aria-current="page">Events</a>`, "the header marks the current section")
 	_, body = br.get("/events?type=client_token.created")
 	require.NotContains(t, body, "api_key.created</code></td>")
 	_, body = br.get("/events?type=api_key.revoked&type=api_key.expired")

@@ -144,6 +144,7 @@ var funcs = template.FuncMap{
 		return template.HTML(`<time datetime="` + t.UTC().Format(time.RFC3339) + `" title="` + exact(*t) + `">` + relative(*t, now) + `</time>`)
 	},
 	"plain": plainName,
+	"in":    strings.HasPrefix,
 	"add":   func(a, b int) int { return a + b },
 	"sub":   func(a, b int) int { return a - b },
 	"half":  func(a int) int { return a / 2 },
@@ -196,6 +197,7 @@ type page struct {
 	Title       string
 	Environment keygate.Environment
 	OtherURL    string // the other environment's dashboard
+	Path        string // the request's, to mark the current section
 	Now         time.Time
 	Session     *keygate.Session
 	CSRF        string
@@ -210,7 +212,7 @@ type page struct {
 
 // render writes a page with status.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
-	p.Environment, p.OtherURL, p.Now = s.cfg.Environment, s.cfg.OtherDashboardURL, s.cfg.Now()
+	p.Environment, p.OtherURL, p.Now, p.Path = s.cfg.Environment, s.cfg.OtherDashboardURL, s.cfg.Now(), r.URL.Path
 	if p.Session == nil {
 		p.Session = sessionOf(r)
 	}
