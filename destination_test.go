@@ -2,6 +2,7 @@ package keygate_test
 
 import (
 	"net/netip"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -47,4 +48,26 @@ func TestCheckURL(t *testing.T) {
 	require.NoError(t, p.CheckURL("http://hooks.corp.internal/"), "names are checked when dialled once private ranges are allowed")
 	require.NoError(t, p.CheckURL("http://10.0.0.5/"))
 	require.Error(t, p.CheckURL("http://127.0.0.1/"))
+}
+
+// FuzzCheckURL checks webhook destination validation on any input: it
+// never panics, and what it accepts under the default policy is an http(s)
+// URL whose host, if an address, is public.
+func FuzzCheckURL(f *testing.F) {
+	for _, s := range []string{"https://hooks.example.com/paddle", "http://127.0.0.1:8080/", "http://[::ffff:169.254.169.254]/",
+		"http://0x7f.1/", "http://localhost./", "https://a_b.example.com:443/x?y#z", "http://[fe80::1%25eth0]/", "http://u:p@h.example/", "", "http://"} {
+		f.Add(s)
+	}
+	var strict *keygate.AddressPolicy
+	f.Fuzz(func(t *testing.T, raw string) {
+		if strict.CheckURL(raw) != nil {
+			return
+		}
+		u, err := url.Parse(raw)
+		require.NoError(t, err)
+		require.Contains(t, []string{"http", "https"}, u.Scheme)
+		if a, err := netip.ParseAddr(u.Hostname()); err == nil {
+			require.True(t, keygate.IsPublicAddr(a), raw)
+		}
+	})
 }
