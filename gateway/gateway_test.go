@@ -66,7 +66,14 @@ type bundle struct {
 // setupBench is setup for benchmarks.
 func setupBench(b *testing.B) *bundle { return setup(b, nil) }
 
+// setup starts a gateway whose upstream timeout is long enough for a
+// loaded machine: only TestGatewayUpstreamAnswers waits for a timeout.
 func setup(t testing.TB, routes *gateway.RouteMap) *bundle {
+	return setupTimeout(t, routes, 30*time.Second)
+}
+
+// setupTimeout is setup with the gateway's upstream timeout set to d.
+func setupTimeout(t testing.TB, routes *gateway.RouteMap, d time.Duration) *bundle {
 	ctx, cancel := context.WithCancel(context.Background())
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
 	require.NoError(t, err)
@@ -82,7 +89,7 @@ func setup(t testing.TB, routes *gateway.RouteMap) *bundle {
 	if routes == nil {
 		routes = gateway.DefaultRoutes()
 	}
-	gw := gateway.New(gateway.Config{Environment: keygate.Live, Upstream: target, Routes: routes, Verifier: v, Timeout: 2 * time.Second})
+	gw := gateway.New(gateway.Config{Environment: keygate.Live, Upstream: target, Routes: routes, Verifier: v, Timeout: d})
 	srv := httptest.NewServer(api.NewServer(api.Config{Environment: keygate.Live, Gateway: gw}, svc, v, nil))
 	t.Cleanup(func() {
 		srv.Close()
@@ -203,7 +210,7 @@ func TestGatewayUpstreamAnswers(t *testing.T) {
 	t.Parallel()
 	routes, err := gateway.ParseRoutes(strings.NewReader("GET /slow none\nPOST /teapot none\nGET /down none\n"))
 	require.NoError(t, err)
-	b := setup(t, routes)
+	b := setupTimeout(t, routes, time.Second) // /slow answers after 4 s
 	_, token := b.key(t, "price.read")
 
 	a := b.send(t, "POST", "/teapot", token, nil, "")
