@@ -12,10 +12,14 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
+	"sort"
+	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -106,4 +110,15 @@ func isUniqueViolation(err error) bool {
 		return false
 	}
 	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// SchemaVersion returns the name of the newest migration this binary
+// carries (both engines carry the same names), e.g. "0011_key_prefix".
+func SchemaVersion() string {
+	names, _ := fs.Glob(files, "migrations/*.up.sql")
+	if len(names) == 0 {
+		return ""
+	}
+	sort.Strings(names)
+	return strings.TrimSuffix(path.Base(names[len(names)-1]), ".up.sql")
 }

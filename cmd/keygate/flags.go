@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/keygate/keygate/app"
@@ -24,10 +25,14 @@ type command struct {
 // newCommand returns a command whose flags include the store's settings.
 func newCommand(e *env, name, synopsis string) *command {
 	c := &command{fs: flag.NewFlagSet("keygate "+name, flag.ContinueOnError), cfg: DefaultConfig(), env: e}
-	c.fs.SetOutput(e.stderr)
+	// The flag package prints a parse error itself, then keygate prints it
+	// again: keep only keygate's, and print the usage after it.
+	c.fs.SetOutput(io.Discard)
 	c.fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "Usage: keygate %s %s\n\nFlags:\n", name, synopsis)
+		c.fs.SetOutput(e.stderr)
 		c.fs.PrintDefaults()
+		c.fs.SetOutput(io.Discard)
 	}
 	bind(c.fs, e.getenv, c.cfg.storeSettings())
 	return c

@@ -23,6 +23,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
 
 	"github.com/keygate/keygate"
@@ -88,8 +90,24 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		}
 		return nil
 	}
+	if args[0] == "version" || args[0] == "--version" || args[0] == "-version" {
+		return runVersion(ctx, e, args[1:])
+	}
 	if fn, ok := commands[args[0]]; ok {
 		return fn(ctx, e, args[1:])
+	}
+	if len(args) == 1 || args[1] == "-h" || args[1] == "--help" || args[1] == "help" {
+		if subs := subcommands(args[0]); len(subs) > 0 {
+			fmt.Fprintf(e.stdout, "Usage: keygate %s COMMAND [flags]\n\nCommands:\n", args[0])
+			for _, sub := range subs {
+				fmt.Fprintf(e.stdout, "  keygate %s\n", sub)
+			}
+			fmt.Fprintf(e.stdout, "\nRun keygate %s COMMAND -h for a command's flags.\n", args[0])
+			if len(args) == 1 {
+				return usageError(fmt.Sprintf("keygate %s needs a command", args[0]))
+			}
+			return nil
+		}
 	}
 	if len(args) > 1 {
 		if fn, ok := commands[args[0]+" "+args[1]]; ok {
@@ -97,6 +115,19 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	return usageError(fmt.Sprintf("unknown command %q; run keygate help", joinArgs(args, 2)))
+}
+
+// subcommands returns the commands of a group ("api-keys create", …),
+// sorted.
+func subcommands(group string) []string {
+	var out []string
+	for name := range commands {
+		if strings.HasPrefix(name, group+" ") {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 const usage = `keygate: a self-hostable credential and authentication server.

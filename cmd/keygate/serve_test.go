@@ -75,6 +75,9 @@ func TestServe(t *testing.T) {
 		code, _ = get(t, urls[name]+"/readyz")
 		require.Equal(t, http.StatusOK, code, name)
 	}
+	code, body := get(t, urls["metrics"]+"/healthz")
+	require.Equal(t, http.StatusOK, code, "/healthz beside /metrics")
+	require.Equal(t, "ok\n", body)
 
 	cancel()
 	select {
