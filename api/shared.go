@@ -26,9 +26,8 @@ const DefaultShareInterval = 100 * time.Millisecond
 // Between two shares a node estimates what the other nodes admitted since
 // its last one, from the rate at which they admitted the client during its
 // last interval, and admits the client only while the cluster's estimated
-// total stays under the limit. Before it knows that rate (a client's first
-// interval on this node), it admits at most its part of what is left:
-// (limit - cluster total) / nodes alive, rounded up. A request refused on
+// total stays under the limit; and never more than its part of what is
+// left: (limit - cluster total) / nodes alive, rounded up. A request refused on
 // an estimate, while the known total is under the limit, is refused with
 // Retry-After: 1 and no lockout; past the limit for certain, the client is
 // refused for Lockout on every node (a node that refuses it tells the
@@ -128,6 +127,10 @@ func (s *SharedLimits) allow(scope string, ip netip.Addr, limit int, now time.Ti
 		c.blocked, c.tell = now.Add(Lockout), true
 		return refusal(Lockout)
 	}
+	if part := (left + int64(s.nodes) - 1) / int64(s.nodes); local >= part {
+		c.refresh = true
+		return refusal(time.Second) // this node's part is spent until the next share
+	}
 	if c.hasRate {
 		// The others admitted since this node's last share, and up to an
 		// interval before it that they had not shared yet.
@@ -135,9 +138,6 @@ func (s *SharedLimits) allow(scope string, ip netip.Addr, limit int, now time.Ti
 			c.refresh = true
 			return refusal(time.Second) // the others have likely used the rest
 		}
-	} else if part := (left + int64(s.nodes) - 1) / int64(s.nodes); local >= part {
-		c.refresh = true
-		return refusal(time.Second) // this node's part is spent until the next share
 	}
 	c.pending++
 	return nil

@@ -15,7 +15,9 @@ var _ keygate.RequestCounter = (*DB)(nil)
 
 // nodeAlive is how recently a node must have shared counts to be counted
 // among the nodes alive.
-const nodeAlive = 3 * time.Second
+// It is generous, so that a node slow to share (a loaded machine) is still
+// counted: counting a dead node a little longer only makes parts smaller.
+const nodeAlive = 10 * time.Second
 
 // countsKept is how long past its window a count is kept.
 const countsKept = 5 * time.Minute
