@@ -10,7 +10,11 @@ import (
 // writeError renders err in Paddle's error envelope (the one table of codes
 // and statuses is wire's). Only internal errors are logged, with their cause.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	if _, code := wire.ErrorStatus(err); code == keygate.CodeInternal {
+	_, code := wire.ErrorStatus(err)
+	if rec, ok := w.(*statusRecorder); ok {
+		rec.errorCode = code
+	}
+	if code == keygate.CodeInternal {
 		s.logger.ErrorContext(r.Context(), "internal error", "request_id", requestID(r), "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	wire.WriteError(w, r, s.cfg.DocsURL, err)

@@ -29,6 +29,9 @@ func (s *Server) handle(h apiFunc) http.Handler {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	// credentialID and errorCode are noted for the request's log line by
+	// authentication and by writeError.
+	credentialID, errorCode string
 }
 
 func (w *statusRecorder) WriteHeader(status int) {
@@ -68,7 +71,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			s.metrics.observe(string(s.cfg.Environment), r.Pattern, rec.status, elapsed)
 			if s.logger.Enabled(r.Context(), slog.LevelInfo) { // spares building the record when it is dropped
 				s.logger.InfoContext(r.Context(), "request", "request_id", requestID(r), "method", r.Method,
-					"path", r.URL.Path, "status", rec.status, "duration", elapsed)
+					"path", r.URL.Path, "status", rec.status, "duration", elapsed, "environment", s.cfg.Environment,
+					"client_ip", wire.ClientIP(r, s.cfg.TrustedProxies).String(), "credential_id", rec.credentialID, "error_code", rec.errorCode)
 			}
 		}()
 		if r.Method == http.MethodOptions {
@@ -113,6 +117,9 @@ func (s *Server) authenticateRule(rule auth.Rule, next http.Handler) http.Handle
 		p, err := s.verifier.Authenticate(r.Context(), s.cfg.Environment, r.Header.Get("Authorization"), bit)
 		if err == nil && p.Kind == credential.KindPartnerKey && !rule.Partners {
 			err = auth.ErrPartnerKey
+		}
+		if rec, ok := w.(*statusRecorder); ok {
+			rec.credentialID = p.CredentialID
 		}
 		if err != nil {
 			s.writeError(w, r, err)
