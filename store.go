@@ -126,9 +126,10 @@ type Tx interface {
 	// UpdateAPIKey writes every mutable field of k except LastUsedAt, which
 	// only TouchAPIKeys writes; CodeNotFound if it does not exist.
 	UpdateAPIKey(ctx context.Context, k *APIKey) error
-	// TouchAPIKeys records last-used times and adds requests to the hourly
-	// usage; a time earlier than the one stored is ignored, and unknown IDs
-	// are skipped. It is not a change: it writes no change-feed entry and no
+	// TouchAPIKeys records last-used times and adds requests and refusals
+	// to the hourly usage; a time earlier than the one stored is ignored,
+	// and unknown IDs are skipped. An entry with refusals and no requests
+	// leaves the last-used time alone. It is not a change: it writes no change-feed entry and no
 	// event.
 	TouchAPIKeys(ctx context.Context, uses []LastUse) error
 	// FindAPIKeyUsage returns the hourly usage of a key since since, oldest
@@ -353,12 +354,19 @@ type LastUse struct {
 	At time.Time
 	// Requests are added to the usage of At's hour.
 	Requests int64
+	// Forbidden is how many requests the credential authenticated but was
+	// refused for want of a permission, added to the usage of At's hour. An
+	// entry with Forbidden and no Requests records only those: At is then
+	// the time of the latest refusal, not a use.
+	Forbidden int64
 }
 
-// Usage is how many requests a key made in one hour.
+// Usage is how many requests a key made in one hour: Requests that were
+// served, and Forbidden ones refused for want of a permission.
 type Usage struct {
-	Hour     time.Time
-	Requests int64
+	Hour      time.Time
+	Requests  int64
+	Forbidden int64
 }
 
 // ChangeNotifier is implemented by stores that can push notice of changes

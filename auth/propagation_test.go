@@ -138,3 +138,63 @@ func TestLastUsed(t *testing.T) {
 	<-done
 	require.Equal(t, clock.Now(), *lastUsed())
 }
+
+// TestForbiddenCounted checks that a request refused for want of a
+// permission is counted, and written with the batch of last uses, beside
+// the requests served, without counting as a use.
+func TestForbiddenCounted(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
+	require.NoError(t, err)
+	defer db.Close()
+	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
+	svc := &app.Service{Store: db, Now: clock.Now}
+	v := auth.New(auth.Config{Store: db, Now: clock.Now, FlushInterval: 50 * time.Millisecond})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		v.Run(ctx)
+	}()
+	require.Eventually(t, v.Started, 5*time.Second, time.Millisecond)
+	acc, err := svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Sandbox, Name: "Acme"})
+	require.NoError(t, err)
+	k, token, err := svc.CreateAPIKey(ctx, app.AccountScope(acc.ID), acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"customer.read"}})
+	require.NoError(t, err)
+	usage := func() (requests, forbidden int64) {
+		list, err := svc.APIKeyUsage(context.Background(), app.OperatorScope(), k.ID, clock.Now().Add(-time.Hour))
+		require.NoError(t, err)
+		for _, u := range list {
+			requests, forbidden = requests+u.Requests, forbidden+u.Forbidden
+		}
+		return requests, forbidden
+	}
+
+	_, err = v.Authenticate(ctx, keygate.Sandbox, "Bearer "+token, keygate.PermissionBit("customer.read"))
+	require.NoError(t, err)
+	for range 2 {
+		_, err = v.Authenticate(ctx, keygate.Sandbox, "Bearer "+token, keygate.PermissionBit("customer.write"))
+		require.Equal(t, auth.ErrForbidden, err)
+	}
+	require.Eventually(t, func() bool { r, f := usage(); return r == 1 && f == 2 }, 5*time.Second, 10*time.Millisecond,
+		"one request served and two refused")
+
+	// Refusals alone: counted, and the last use stays the served request's.
+	used := clock.Now()
+	clock.Add(time.Minute)
+	_, err = v.Authenticate(ctx, keygate.Sandbox, "Bearer "+token, keygate.PermissionBit("customer.write"))
+	require.Equal(t, auth.ErrForbidden, err)
+	require.Eventually(t, func() bool { _, f := usage(); return f == 3 }, 5*time.Second, 10*time.Millisecond)
+	got, err := svc.GetAPIKey(context.Background(), app.OperatorScope(), k.ID)
+	require.NoError(t, err)
+	require.True(t, got.LastUsedAt.Equal(used), "a refusal is not a use")
+
+	// A refusal just before shutdown is written by Run on its way out.
+	_, err = v.Authenticate(ctx, keygate.Sandbox, "Bearer "+token, keygate.PermissionBit("customer.write"))
+	require.Equal(t, auth.ErrForbidden, err)
+	cancel()
+	<-done
+	_, f := usage()
+	require.Equal(t, int64(4), f)
+}

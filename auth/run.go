@@ -120,20 +120,49 @@ func (v *Verifier) touch(rec *record, now int64) {
 	v.pendingMu.Unlock()
 }
 
-// flush writes the pending last uses in one transaction. On failure they
-// are queued again for the next flush.
+// refusal is the number of permission refusals of a credential since the
+// last flush, and the time of the latest.
+type refusal struct {
+	n, at int64
+}
+
+// refuse counts n permission refusals of the credential id, the latest at
+// now, for the next flush.
+func (v *Verifier) refuse(id string, n, now int64) {
+	v.refusedMu.Lock()
+	if v.refused == nil {
+		v.refused = make(map[string]refusal)
+	}
+	r := v.refused[id]
+	v.refused[id] = refusal{n: r.n + n, at: max(r.at, now)}
+	v.refusedMu.Unlock()
+}
+
+// flush writes the pending last uses and refusals in one transaction. On
+// failure they are queued again for the next flush.
 func (v *Verifier) flush(ctx context.Context) {
 	v.pendingMu.Lock()
 	recs := v.pending
 	v.pending = nil
 	v.pendingMu.Unlock()
-	if len(recs) == 0 {
+	v.refusedMu.Lock()
+	refused := v.refused
+	v.refused = nil
+	v.refusedMu.Unlock()
+	if len(recs) == 0 && len(refused) == 0 {
 		return
 	}
-	uses := make([]keygate.LastUse, len(recs))
+	uses := make([]keygate.LastUse, len(recs), len(recs)+len(refused))
 	for i, r := range recs {
 		r.pending.Store(false) // before reading lastUsed: a use after this re-queues
 		uses[i] = keygate.LastUse{ID: r.credentialID, At: time.Unix(0, r.lastUsed.Load()).UTC(), Requests: r.requests.Swap(0)}
+		if f, ok := refused[r.credentialID]; ok {
+			uses[i].Forbidden = f.n
+			delete(refused, r.credentialID)
+		}
+	}
+	for id, f := range refused { // refusals only: the last use stays as it is
+		uses = append(uses, keygate.LastUse{ID: id, At: time.Unix(0, f.at).UTC(), Forbidden: f.n})
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -142,6 +171,11 @@ func (v *Verifier) flush(ctx context.Context) {
 		for i, r := range recs { // queue them again, requests and all
 			r.requests.Add(uses[i].Requests - 1)
 			v.touch(r, r.lastUsed.Load())
+		}
+		for _, u := range uses {
+			if u.Forbidden > 0 {
+				v.refuse(u.ID, u.Forbidden, u.At.UnixNano())
+			}
 		}
 	}
 }

@@ -73,6 +73,12 @@ type Verifier struct {
 	pendingMu sync.Mutex
 	pending   []*record // records with a last use to write
 
+	// refused counts permission refusals by credential ID until the next
+	// flush. Refusals are rare, so they live here, under a mutex on the
+	// refusal path, rather than in every cached record.
+	refusedMu sync.Mutex
+	refused   map[string]refusal
+
 	// coarseNow is the time (Unix nanoseconds) that Run keeps to within a
 	// millisecond, when the clock is the system's: reading it costs a load,
 	// where time.Now costs tens of nanoseconds. 0 when Run is not running,
@@ -261,6 +267,7 @@ func (v *Verifier) decide(rec *record, now int64, perm keygate.PermissionSet) (P
 	}
 	if perm != 0 && !rec.permissions.HasBit(perm) {
 		v.Metrics.result(resultForbidden)
+		v.refuse(rec.credentialID, 1, now)
 		return Principal{}, ErrForbidden
 	}
 	v.touch(rec, now)

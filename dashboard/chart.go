@@ -57,6 +57,7 @@ type chart struct {
 	Range          usageRange
 	Ranges         []usageRange
 	Total, Peak    int64
+	Forbidden      int64 // requests refused for want of a permission
 	Bars           []chartBar
 	YTicks         []chartTick
 	XTicks         []chartTick
@@ -84,6 +85,7 @@ func newChart(usage []keygate.Usage, rg usageRange, now time.Time) chart {
 	for _, u := range usage {
 		if i := int(u.Hour.Sub(start) / rg.Bucket); i >= 0 && i < n {
 			counts[i] += u.Requests
+			c.Forbidden += u.Forbidden
 		}
 	}
 	for _, v := range counts {

@@ -238,7 +238,13 @@ func TestKeyPage(t *testing.T) {
 	}))
 	resp, body = br.get("/authentication/api-keys/" + id)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.Contains(t, body, `<span class="total">42</span> requests in the last 24 hours; at most 40 in one hour.`)
+	require.NotContains(t, body, "forbidden</p>", "no refusals, no forbidden count")
+	require.NoError(t, b.svc.Store.Update(b.ctx, func(tx keygate.Tx) error {
+		return tx.TouchAPIKeys(b.ctx, []keygate.LastUse{{ID: id, At: now.Add(-2 * time.Hour), Forbidden: 12}, {ID: id, At: now.Add(-3 * 24 * time.Hour), Forbidden: 5}})
+	}))
+	resp, body = br.get("/authentication/api-keys/" + id)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, body, `<span class="total">42</span> requests in the last 24 hours · <span class="forbidden">12</span> forbidden; at most 40 in one hour.`)
 	require.Contains(t, body, "api_key.created")
 	require.Equal(t, 24, strings.Count(body, "<rect "), "one bar an hour")
 	require.Contains(t, body, ">Requests per hour</text>", "the requests axis is labelled")
@@ -247,11 +253,11 @@ func TestKeyPage(t *testing.T) {
 	require.Contains(t, body, `height="176"`, "the busiest hour fills the plot")
 
 	_, body = br.get("/authentication/api-keys/" + id + "?range=7d")
-	require.Contains(t, body, `<span class="total">142</span> requests in the last 7 days; at most 100 in 6 hours.`)
+	require.Contains(t, body, `<span class="total">142</span> requests in the last 7 days · <span class="forbidden">17</span> forbidden; at most 100 in 6 hours.`)
 	require.Equal(t, 28, strings.Count(body, "<rect "))
 	require.Contains(t, body, ">Requests per 6 hours</text>")
 	_, body = br.get("/authentication/api-keys/" + id + "?range=30d")
-	require.Contains(t, body, `<span class="total">1142</span> requests in the last 30 days; at most 1000 in one day.`)
+	require.Contains(t, body, `<span class="total">1142</span> requests in the last 30 days · <span class="forbidden">17</span> forbidden; at most 1000 in one day.`)
 	require.Equal(t, 30, strings.Count(body, "<rect "))
 	require.Contains(t, body, `aria-current="true">30 days</a>`)
 }

@@ -59,6 +59,7 @@ func Run(t *testing.T, h Harness) {
 		"ExpiryNotices":        testExpiryNotices,
 		"Sessions":             testSessions,
 		"Usage":                testUsage,
+		"UsageForbidden":       testUsageForbidden,
 		"ClientTokens":         testClientTokens,
 		"RotationCreate":       testRotationCreate,
 		"RotationComplete":     testRotationComplete,

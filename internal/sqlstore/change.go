@@ -160,11 +160,13 @@ func (tx *Tx) TouchAPIKeys(ctx context.Context, uses []keygate.LastUse) error {
 	}
 	uses = slices.SortedFunc(slices.Values(uses), func(a, b keygate.LastUse) int { return strings.Compare(a.ID, b.ID) })
 	for _, u := range uses {
-		if err := tx.exec(ctx, "TouchAPIKey", "", u.ID, utc(u.At)); err != nil {
-			return err
+		if u.Requests > 0 || u.Forbidden == 0 {
+			if err := tx.exec(ctx, "TouchAPIKey", "", u.ID, utc(u.At)); err != nil {
+				return err
+			}
 		}
-		if u.Requests > 0 {
-			if err := tx.exec(ctx, "AddAPIKeyUsage", "", u.ID, utc(u.At).Truncate(time.Hour), u.Requests); err != nil {
+		if u.Requests > 0 || u.Forbidden > 0 {
+			if err := tx.exec(ctx, "AddAPIKeyUsage", "", u.ID, utc(u.At).Truncate(time.Hour), u.Requests, u.Forbidden); err != nil {
 				return err
 			}
 		}
@@ -180,7 +182,7 @@ func (tx *Tx) FindAPIKeyUsage(ctx context.Context, id string, since time.Time) (
 	}
 	list, err := collect(rows, func(s scanner) (*keygate.Usage, error) {
 		var u keygate.Usage
-		if err := s.Scan(&u.Hour, &u.Requests); err != nil {
+		if err := s.Scan(&u.Hour, &u.Requests, &u.Forbidden); err != nil {
 			return nil, err
 		}
 		u.Hour = utc(u.Hour)
