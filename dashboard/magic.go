@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/wire"
 )
 
 // originHost is the host of the page a request came from: its Origin, or
@@ -44,15 +45,18 @@ func (s *Server) handleMagicLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, keygate.CodeForbidden, "This link must be opened from your platform's site: your browser did not say where it came from. Nobody was signed in.")
 		return
 	}
-	_, token, err := s.svc.RedeemMagicCode(r.Context(), s.cfg.Environment, q.Get("code"), host, !s.cfg.AllowMagicWithoutOrigin)
+	sess, token, err := s.svc.RedeemMagicCode(r.Context(), s.cfg.Environment, q.Get("code"), host, !s.cfg.AllowMagicWithoutOrigin)
+	log := s.cfg.Logger.With("environment", s.cfg.Environment, "origin_host", host, "client_ip", s.clientIP(r), "request_id", wire.RequestID(r))
 	if err != nil {
 		if keygate.ErrorCode(err) == keygate.CodeInternal {
 			s.serveError(w, r, err)
 			return
 		}
+		log.WarnContext(r.Context(), "dashboard: magic-session login refused", "reason", keygate.ErrorMessage(err))
 		s.fail(w, r, keygate.CodeForbidden, keygate.ErrorMessage(err)+" Nobody was signed in.")
 		return
 	}
+	log.InfoContext(r.Context(), "dashboard: magic-session login", "user_id", sess.UserID, "account_id", sess.AccountID)
 	s.setCookie(w, r, sessionCookie, token, keygate.SessionLifetime)
 	if target == "" {
 		s.render(w, r, http.StatusOK, "error.html", page{Title: "Signed in", Error: "You are signed in, but this keygate has no page for that setting: its operator has not configured one. Use the menu above."})

@@ -39,7 +39,7 @@ func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, keygate.CodeForbidden, "This form has expired. Open the set-up link again.")
 		return
 	}
-	_, sessionToken, err := s.svc.SetUp(r.Context(), token,
+	sess, sessionToken, err := s.svc.SetUp(r.Context(), token,
 		keygate.AccountCreate{Environment: s.cfg.Environment, Name: r.PostFormValue("account")},
 		keygate.UserCreate{Email: r.PostFormValue("email"), Password: r.PostFormValue("password")})
 	if keygate.ErrorCode(err) == keygate.CodeNotFound { // the link is used or expired
@@ -49,6 +49,8 @@ func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) {
 		s.renderForm(w, r, "setup.html", page{Title: "Set up keygate", CSRF: s.preSessionCSRF(w, r), Data: token}, err)
 		return
 	}
+	s.cfg.Logger.InfoContext(r.Context(), "dashboard: set up", "environment", s.cfg.Environment, "user_id", sess.UserID,
+		"account_id", sess.AccountID, "client_ip", s.clientIP(r), "request_id", wire.RequestID(r))
 	s.setCookie(w, r, sessionCookie, sessionToken, keygate.SessionLifetime)
 	http.Redirect(w, r, "/authentication", http.StatusSeeOther)
 }

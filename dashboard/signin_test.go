@@ -113,3 +113,22 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return http.DefaultTransport.RoundTrip(r)
 }
+
+// TestSetUpLogged checks that a set-up is logged, without the password.
+func TestSetUpLogged(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	b := setup(t)
+	d := dashboard.NewServer(dashboard.Config{Environment: keygate.Sandbox, Now: b.clock.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))}, b.svc)
+	srv := httptest.NewServer(d)
+	t.Cleanup(srv.Close)
+	br := b.browser(t)
+	br.base = srv.URL
+	token, err := d.NewSetupToken(context.Background())
+	require.NoError(t, err)
+	_, body := br.get("/setup?token=" + token)
+	resp, _ := br.post("/setup", url.Values{"csrf": {csrf(t, body)}, "token": {token}, "account": {"Acme"}, "email": {"ada@example.com"}, "password": {"a long password"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Contains(t, logs.String(), `msg="dashboard: set up"`)
+	require.NotContains(t, logs.String(), "a long password")
+}
