@@ -23,6 +23,11 @@ const (
 	EventClientRevoked   EventType = "client_token.revoked"
 )
 
+// EventNotificationTest is the type of the test event a user sends to one
+// destination from the dashboard. It is not in EventTypes: no destination
+// subscribes to it, and lists of an account's events leave it out.
+const EventNotificationTest EventType = "notification_setting.test"
+
 // Event records a change to an entity. It is written in the same transaction
 // as the change, so an event exists if and only if its change committed.
 type Event struct {

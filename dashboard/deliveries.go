@@ -73,10 +73,21 @@ func (s *Server) handleDeliveryReplay(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/notifications/"+n.SettingID+"?done=replayed", http.StatusSeeOther)
 }
 
+// handleSendTest sends a test event to one destination now and goes back
+// to its page, where the delivery is the newest.
+func (s *Server) handleSendTest(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.svc.SendTestNotification(r.Context(), scope(r), r.PathValue("id")); err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/notifications/"+r.PathValue("id")+"?done=tested", http.StatusSeeOther)
+}
+
 // destinationNotices confirm a change to a destination after its redirect
 // (?done=…): fixed texts.
 var destinationNotices = map[string]string{
 	"created":  "The destination was created. Copy its secret key to verify the signatures of its webhooks.",
 	"saved":    "Your changes to the destination were saved.",
 	"replayed": "The delivery was queued again: it is the newest delivery below.",
+	"tested":   "A test event was sent: it is the newest delivery below, and is not listed among the account's events.",
 }

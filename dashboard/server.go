@@ -111,6 +111,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /notifications/{id}", auth(http.HandlerFunc(s.handleDestinationEdit)))
 	mux.Handle("POST /notifications/{id}/delete", auth(http.HandlerFunc(s.handleDestinationDelete)))
 	mux.Handle("POST /notifications/{id}/deliveries/{ntf}/replay", auth(http.HandlerFunc(s.handleDeliveryReplay)))
+	mux.Handle("POST /notifications/{id}/test", auth(http.HandlerFunc(s.handleSendTest)))
 	mux.Handle("GET /events", auth(http.HandlerFunc(s.handleEvents)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, keygate.CodeNotFound, "There is no such page.")
