@@ -257,7 +257,7 @@ func TestKeyPage(t *testing.T) {
 	require.Equal(t, 28, strings.Count(body, "<rect "))
 	require.Contains(t, body, ">Requests per 6 hours</text>")
 	_, body = br.get("/authentication/api-keys/" + id + "?range=30d")
-	require.Contains(t, body, `<span class="total">1142</span> requests in the last 30 days · <span class="forbidden">17</span> forbidden; at most 1000 in one day.`)
+	require.Contains(t, body, `<span class="total">1,142</span> requests in the last 30 days · <span class="forbidden">17</span> forbidden; at most 1,000 in one day.`)
 	require.Equal(t, 30, strings.Count(body, "<rect "))
 	require.Contains(t, body, `aria-current="true">30 days</a>`)
 }

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -45,3 +46,19 @@ func relative(t, now time.Time) string {
 
 // exact is the time shown on hover: "2 Dec 2026, 14:05:09 UTC".
 func exact(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04:05 UTC") }
+
+// count writes n with a comma between thousands: "1,234".
+func count(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}

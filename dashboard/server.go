@@ -129,6 +129,7 @@ var funcs = template.FuncMap{
 	},
 	"date":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 	"exact": exact,
+	"count": count,
 	// ago is t relative to now in a <time> element with the exact time on
 	// hover; "Never" for nil.
 	"ago": func(v any, now time.Time) template.HTML {
