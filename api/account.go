@@ -5,27 +5,16 @@ import (
 	"net/http"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/api/request"
 	"github.com/keygate/keygate/credential"
 )
 
 // PartnerIDHeader names the partner of a partner key's request.
 const PartnerIDHeader = "Paddle-PartnerID"
 
-// sellerRequest is the body of POST /accounts and /accounts/validate.
-type sellerRequest struct {
-	User struct {
-		FirstName        string  `json:"first_name"`
-		LastName         string  `json:"last_name"`
-		Email            string  `json:"email"`
-		MarketingConsent bool    `json:"marketing_consent"`
-		Password         *string `json:"password"`
-	} `json:"user"`
-	Business json.RawMessage `json:"business"`
-}
-
 // seller reads and checks the request of a partner: it must come with a
 // partner key and the Paddle-PartnerID of that key's partner.
-func (s *Server) seller(w http.ResponseWriter, r *http.Request) (*keygate.Partner, *sellerRequest, keygate.SellerCreate, error) {
+func (s *Server) seller(w http.ResponseWriter, r *http.Request) (*keygate.Partner, *request.Seller, keygate.SellerCreate, error) {
 	p := principal(r)
 	if p.Kind != credential.KindPartnerKey {
 		return nil, nil, keygate.SellerCreate{}, keygate.Errorf(keygate.CodeForbidden, "Only a partner key may create seller accounts.")
@@ -37,7 +26,7 @@ func (s *Server) seller(w http.ResponseWriter, r *http.Request) (*keygate.Partne
 	if err != nil {
 		return nil, nil, keygate.SellerCreate{}, err
 	}
-	var req sellerRequest
+	var req request.Seller
 	if err := decode(w, r, &req); err != nil {
 		return nil, nil, keygate.SellerCreate{}, err
 	}

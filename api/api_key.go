@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/api/request"
 	"github.com/keygate/keygate/app"
 	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/wire"
@@ -80,13 +81,7 @@ func (s *Server) handleAPIKeyGet(w http.ResponseWriter, r *http.Request) error {
 // handleAPIKeyCreate creates a key (keygate's extension) and returns it with
 // the full key in "key", this once.
 func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Name        string               `json:"name"`
-		Description *string              `json:"description"`
-		Permissions []keygate.Permission `json:"permissions"`
-		ExpiresAt   *wire.Time           `json:"expires_at"`
-		Rotatable   bool                 `json:"rotatable"`
-	}
+	var req request.APIKeyCreate
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
@@ -114,7 +109,7 @@ func (s *Server) handleAPIKeyPatch(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	var fields map[string]json.RawMessage
+	var fields request.Patch
 	if err := decode(w, r, &fields); err != nil {
 		return err
 	}

@@ -1,10 +1,10 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/api/request"
 	"github.com/keygate/keygate/wire"
 )
 
@@ -39,10 +39,7 @@ func (s *Server) handleClientTokensList(w http.ResponseWriter, r *http.Request) 
 
 // handleClientTokenCreate creates a client-side token: 201.
 func (s *Server) handleClientTokenCreate(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Name        string  `json:"name"`
-		Description *string `json:"description"`
-	}
+	var req request.ClientTokenCreate
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
@@ -74,7 +71,7 @@ func (s *Server) handleClientTokenPatch(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	var fields map[string]json.RawMessage
+	var fields request.Patch
 	if err := decode(w, r, &fields); err != nil {
 		return err
 	}

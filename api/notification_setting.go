@@ -1,10 +1,10 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/api/request"
 	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/wire"
 )
@@ -48,15 +48,7 @@ func (s *Server) handleNotificationSettingsList(w http.ResponseWriter, r *http.R
 // handleNotificationSettingCreate creates a destination; 201 with its
 // endpoint secret key.
 func (s *Server) handleNotificationSettingCreate(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Description            string                          `json:"description"`
-		Destination            string                          `json:"destination"`
-		SubscribedEvents       []keygate.EventType             `json:"subscribed_events"`
-		Type                   keygate.NotificationSettingType `json:"type"`
-		APIVersion             *int                            `json:"api_version"`
-		IncludeSensitiveFields *bool                           `json:"include_sensitive_fields"`
-		TrafficSource          *keygate.TrafficSource          `json:"traffic_source"`
-	}
+	var req request.NotificationSettingCreate
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
@@ -91,7 +83,7 @@ func (s *Server) handleNotificationSettingPatch(w http.ResponseWriter, r *http.R
 	if err != nil {
 		return err
 	}
-	var fields map[string]json.RawMessage
+	var fields request.Patch
 	if err := decode(w, r, &fields); err != nil {
 		return err
 	}

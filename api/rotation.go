@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/api/request"
 	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/wire"
 )
@@ -50,10 +51,7 @@ func (s *Server) handleRotate(w http.ResponseWriter, r *http.Request) error {
 
 // rotate reads a rotation request and rotates key id.
 func (s *Server) rotate(w http.ResponseWriter, r *http.Request, id string) error {
-	var req struct {
-		GracePeriodSeconds *int       `json:"grace_period_seconds"`
-		NewKeyExpiresAt    *wire.Time `json:"new_key_expires_at"`
-	}
+	var req request.Rotation
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}

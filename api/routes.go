@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/api/request"
 	"github.com/keygate/keygate/auth"
 	"github.com/keygate/keygate/wire"
 )
@@ -84,10 +85,10 @@ func (s *Server) canonicalPaths(next http.Handler) http.Handler {
 }
 
 // queryChecked checks the query of keygate's own routes (cursors, filters)
-// before h reads it: see checkQuery.
+// before h reads it: see request.CheckQuery.
 func queryChecked(h apiFunc) apiFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := checkQuery(r.URL.Query()); err != nil {
+		if err := request.CheckQuery(r.URL.Query()); err != nil {
 			return err
 		}
 		return h(w, r)

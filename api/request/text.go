@@ -1,4 +1,4 @@
-package api
+package request
 
 import (
 	"bytes"
@@ -86,7 +86,8 @@ func checkObject(raw []byte, t reflect.Type, path string) error {
 		if path != "" {
 			name = path + "." + k
 		}
-		if !utf8.ValidString(k) || strings.ContainsRune(k, 0) {
+		if !utf8.ValidString(k) || strings.ContainsRune(k, 0) || strings.ContainsRune(k, utf8.RuneError) {
+			// (encoding/json has already replaced invalid bytes with U+FFFD)
 			return fieldError(orBody(path), "has a field name that is not valid UTF-8 text")
 		}
 		var ft reflect.Type
@@ -125,9 +126,9 @@ func orBody(path string) string {
 	return path
 }
 
-// checkQuery refuses query parameters that are not valid UTF-8 text
+// CheckQuery refuses query parameters that are not valid UTF-8 text
 // without NUL (cursors, filters): invalid_field naming the parameter.
-func checkQuery(q url.Values) error {
+func CheckQuery(q url.Values) error {
 	names := make([]string, 0, len(q))
 	for name := range q {
 		names = append(names, name)
