@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -163,4 +164,36 @@ func TestOnboarding(t *testing.T) {
 	require.Contains(t, body, `value="Engines Limited"`)
 	require.Contains(t, body, `value="0042"`)
 	require.True(t, strings.Contains(body, `value="private" selected`))
+}
+
+// TestMagicLoginLogged checks that the dashboard logs each magic-session
+// login and each refusal, with the origin, client IP and who signed in,
+// and never the code.
+func TestMagicLoginLogged(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	mint := b.seller(t)
+	var logs syncBuffer
+	srv := httptest.NewServer(dashboard.NewServer(dashboard.Config{Environment: keygate.Sandbox, Now: b.clock.Now,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))}, b.svc))
+	t.Cleanup(srv.Close)
+
+	code := mint()
+	status, _, _ := b.login(t, srv, code, "overview", "https://app.platform.example/sellers/42")
+	require.Equal(t, http.StatusSeeOther, status)
+	out := logs.String()
+	require.Contains(t, out, `msg="dashboard: magic-session login"`)
+	require.Contains(t, out, "origin_host=app.platform.example")
+	require.Contains(t, out, "client_ip=127.0.0.1")
+	require.Contains(t, out, "user_id=usr_")
+	require.Contains(t, out, "account_id=acc_")
+	require.NotContains(t, out, code)
+
+	refused := mint()
+	status, _, _ = b.login(t, srv, refused, "overview", "https://evil.example/")
+	require.Equal(t, http.StatusForbidden, status)
+	out = logs.String()
+	require.Contains(t, out, `msg="dashboard: magic-session login refused"`)
+	require.Contains(t, out, "origin_host=evil.example")
+	require.NotContains(t, out, refused)
 }
