@@ -19,7 +19,7 @@ import (
 // exceeds it.
 func scope(r *http.Request) app.Scope {
 	p := principal(r)
-	return app.DelegatedScope(p.AccountID, p.Permissions, p.ExpiresAt)
+	return app.DelegatedScope(p.AccountID, p.CredentialID, p.Permissions, p.ExpiresAt)
 }
 
 // handleAPIKeysList lists the account's keys; filters id and status take

@@ -156,8 +156,10 @@ func TestRotateExtension(t *testing.T) {
 	b := setup(t, nil)
 	k, oldToken := b.rotatable(t, b.sdbxAcc, "customer.read")
 	plain, _ := b.key(t, b.sdbxAcc, "customer.read")
-	_, adminToken := b.key(t, b.sdbxAcc, "api_key.write")
+	_, adminToken := b.key(t, b.sdbxAcc, "api_key.write", "customer.read")
 	foreign, _ := b.rotatable(t, b.liveAcc, "customer.read")
+	strong, _ := b.rotatable(t, b.sdbxAcc, "customer.read", "transaction.write")
+	_, weakAdmin := b.key(t, b.sdbxAcc, "api_key.write")
 
 	require.Equal(t, "forbidden", do(t, b.sandbox, "POST", "/api-keys/"+k.ID+"/rotate", oldToken, `{"grace_period_seconds":5}`).errorCode(),
 		"the extension needs api_key.write")
@@ -165,7 +167,21 @@ func TestRotateExtension(t *testing.T) {
 	require.Equal(t, "not_found", do(t, b.sandbox, "POST", "/api-keys/"+foreign.ID+"/rotate", adminToken, `{"grace_period_seconds":5}`).errorCode())
 	require.Equal(t, "invalid_field", do(t, b.sandbox, "POST", "/api-keys/"+k.ID+"/rotate", adminToken, `{}`).errorCode())
 
-	exp := b.clock.Now().Add(200 * 24 * time.Hour).UTC()
+	// A rotation hands over the new secret: a key can't get one of a key
+	// stronger than itself, or living longer.
+	require.Equal(t, "forbidden", do(t, b.sandbox, "POST", "/api-keys/"+strong.ID+"/rotate", adminToken, `{"grace_period_seconds":5}`).errorCode(),
+		"a permission the rotating key lacks")
+	require.Equal(t, "forbidden", do(t, b.sandbox, "POST", "/api-keys/"+k.ID+"/rotate", weakAdmin, `{"grace_period_seconds":5}`).errorCode(),
+		"api_key.write alone gets no customer.read key")
+	later := b.clock.Now().Add(200 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	require.Equal(t, "forbidden", do(t, b.sandbox, "POST", "/api-keys/"+k.ID+"/rotate", adminToken, `{"grace_period_seconds":5,"new_key_expires_at":"`+later+`"}`).errorCode(),
+		"past the rotating key's own expiry")
+	rots, _, err := b.svc.ListAPIKeyRotations(b.ctx, app.AccountScope(b.sdbxAcc.ID), keygate.APIKeyRotationFilter{APIKeyID: k.ID})
+	require.NoError(t, err)
+	require.Empty(t, rots, "the refusals rotated nothing")
+	require.Equal(t, 200, do(t, b.sandbox, "GET", "/event-types", oldToken, "").status)
+
+	exp := b.clock.Now().Add(60 * 24 * time.Hour).UTC()
 	r := do(t, b.sandbox, "POST", "/api-keys/"+k.ID+"/rotate", adminToken, `{"grace_period_seconds":5,"new_key_expires_at":"`+exp.Format(time.RFC3339Nano)+`"}`)
 	require.Equal(t, http.StatusCreated, r.status, r.raw)
 	newToken := r.data()["new_key"].(string)

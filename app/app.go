@@ -71,6 +71,7 @@ type Scope struct {
 	// delegated scopes (DelegatedScope) are bounded by a credential's
 	// permissions and expiry.
 	delegated bool
+	self      string // the delegated credential's own ID
 	perms     keygate.PermissionSet
 	expiresAt time.Time
 }

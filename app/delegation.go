@@ -12,8 +12,36 @@ import (
 // never exceeds it: a key it creates or edits has only permissions it holds
 // and expires no later than it does, and it creates client-side tokens only
 // if it holds what they grant (keygate.ClientTokenPermissions).
-func DelegatedScope(accountID string, perms keygate.PermissionSet, expiresAt time.Time) Scope {
-	return Scope{accountID: accountID, delegated: true, perms: perms, expiresAt: expiresAt}
+//
+// credentialID is the credential itself: a key may always rotate itself
+// (Paddle's rotations), but it rotates another key, and so receives its new
+// secret, only if that key is no stronger and lives no longer than itself.
+func DelegatedScope(accountID, credentialID string, perms keygate.PermissionSet, expiresAt time.Time) Scope {
+	return Scope{accountID: accountID, delegated: true, self: credentialID, perms: perms, expiresAt: expiresAt}
+}
+
+// checkRotate refuses (CodeForbidden) the rotation of k by a delegated
+// scope that is not k itself, when k, with the expiry the rotation gives
+// it, would be stronger or live longer than the scope's credential: the
+// rotation hands over k's new secret.
+func (sc Scope) checkRotate(k *keygate.APIKey, newExpiry *time.Time) error {
+	if !sc.delegated || sc.self == k.ID {
+		return nil
+	}
+	if k.Permissions == nil {
+		return keygate.Errorf(keygate.CodeForbidden, "A key can only rotate keys whose permissions it holds itself; this key has full access.")
+	}
+	if err := sc.checkGrant(k.Permissions); err != nil {
+		return keygate.Errorf(keygate.CodeForbidden, "A key can only rotate keys whose permissions it holds itself. %s", keygate.ErrorMessage(err))
+	}
+	exp := k.ExpiresAt
+	if newExpiry != nil {
+		exp = newExpiry
+	}
+	if !sc.expiresAt.IsZero() && (exp == nil || exp.After(sc.expiresAt)) {
+		return keygate.Errorf(keygate.CodeForbidden, "A key can only rotate keys that expire no later than itself, at %s.", sc.expiresAt.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // checkGrant refuses (CodeForbidden) permissions the scope does not hold.

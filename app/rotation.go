@@ -32,6 +32,9 @@ func (s *Service) RotateAPIKey(ctx context.Context, sc Scope, id string, in keyg
 		if err := k.CanRotate(now); err != nil {
 			return err
 		}
+		if err := sc.checkRotate(k, in.NewKeyExpiresAt); err != nil {
+			return err
+		}
 		if err := supersedeRotations(ctx, tx, k, now); err != nil {
 			return err
 		}
