@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -115,4 +116,21 @@ func TestLockoutPerIPSlowsDown(t *testing.T) {
 	_, _, err = svc.SignIn(ctx, keygate.Live, "ada@example.com", "a long password", "192.0.2.7")
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, time.Since(start), 500*time.Millisecond, "the 7th waited longer")
+}
+
+// TestUnknownEmailCostsAHash checks that a sign-in for an e-mail address
+// nobody has runs one argon2id check with the parameters of a real hash,
+// as a sign-in for a user who exists does: the answer's time does not tell
+// which addresses have users. Not parallel: it counts the process's hashes.
+func TestUnknownEmailCostsAHash(t *testing.T) {
+	svc, _ := lockoutBundle(t)
+	ctx := context.Background()
+	for _, email := range []string{"nobody@example.com", "ada@example.com"} {
+		before := credential.PasswordHashes()
+		_, _, err := svc.SignIn(ctx, keygate.Live, email, "guess", "192.0.2.7")
+		require.Equal(t, keygate.CodeForbidden, keygate.ErrorCode(err), email)
+		require.Equal(t, before+1, credential.PasswordHashes(), "%s: one argon2id check", email)
+	}
+	params := func(h string) string { return h[:strings.LastIndex(h[:strings.LastIndex(h, "$")], "$")] }
+	require.Equal(t, params(credential.HashPassword("x")), params(credential.DecoyPasswordHash()), "the decoy's parameters are a real hash's")
 }
