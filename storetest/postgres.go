@@ -1,15 +1,12 @@
 package storetest
 
 import (
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for the schema's administration
 	"github.com/stretchr/testify/require"
+
+	"github.com/keygate/keygate/internal/pgschema"
 )
 
 // PostgresURLEnv names the variable that points the tests at a PostgreSQL
@@ -32,22 +29,8 @@ func PostgresURL(tb testing.TB) string {
 // is dropped when tb ends. It skips tb when no server is configured.
 func PostgresSchema(tb testing.TB) (dbURL, schema string) {
 	tb.Helper()
-	base := PostgresURL(tb)
-	admin, err := sql.Open("pgx", base)
+	dbURL, schema, drop, err := pgschema.Create(PostgresURL(tb), "keygate_test")
 	require.NoError(tb, err)
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema = "keygate_test_" + hex.EncodeToString(b)
-	_, err = admin.Exec("CREATE SCHEMA " + schema)
-	require.NoError(tb, err)
-	tb.Cleanup(func() {
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	require.NoError(tb, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), schema
+	tb.Cleanup(drop)
+	return dbURL, schema
 }

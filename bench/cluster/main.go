@@ -16,18 +16,14 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,7 +33,7 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/keygate/keygate/internal/pgschema"
 )
 
 func main() {
@@ -54,7 +50,8 @@ func main() {
 		build.Stderr = os.Stderr
 		check(build.Run())
 	}
-	dbURL, drop := schema(*pgURL)
+	dbURL, _, drop, err := pgschema.Create(*pgURL, "keygate_bench")
+	check(err)
 	defer drop()
 
 	key := make([]byte, 32)
@@ -254,27 +251,6 @@ func patch(api, admin, id, status string) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		log.Fatalf("PATCH %s: %d %s", id, resp.StatusCode, body)
-	}
-}
-
-// schema creates a schema of its own and returns a URL that uses it, and a
-// function that drops it.
-func schema(base string) (string, func()) {
-	admin, err := sql.Open("pgx", base)
-	check(err)
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "keygate_bench_" + hex.EncodeToString(b)
-	_, err = admin.ExecContext(context.Background(), "CREATE SCHEMA "+name)
-	check(err)
-	u, err := url.Parse(base)
-	check(err)
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return u.String(), func() {
-		admin.Exec("DROP SCHEMA " + name + " CASCADE")
-		admin.Close()
 	}
 }
 

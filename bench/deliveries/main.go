@@ -15,9 +15,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -25,22 +22,16 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/bench/internal/benchdb"
 	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/notify"
-	"github.com/keygate/keygate/postgres"
-	"github.com/keygate/keygate/sqlite"
 	"github.com/keygate/keygate/wire"
 )
 
@@ -86,7 +77,8 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func run(pgURL string, events, clients, rate, perDest int, backlog bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	store, cleanup := open(ctx, pgURL)
+	opener, cleanup := must2(benchdb.Opener(ctx, pgURL, "deliveries"))
+	store := must(opener())
 	defer cleanup()
 	defer store.Close()
 	sealer := must(credential.NewSealer(credential.NewSealKey()))
@@ -131,7 +123,7 @@ func run(pgURL string, events, clients, rate, perDest int, backlog bool) {
 	if backlog {
 		name = "backlog"
 	}
-	fmt.Printf("%s, %s: %d events made in %v (%.0f/s); delivered in %v: %.0f deliveries/s", engine(pgURL), name, events,
+	fmt.Printf("%s, %s: %d events made in %v (%.0f/s); delivered in %v: %.0f deliveries/s", benchdb.Engine(pgURL), name, events,
 		made.Round(time.Millisecond), float64(events)/made.Seconds(), elapsed.Round(time.Millisecond), float64(events)/elapsed.Seconds())
 	if !backlog {
 		rc.mu.Lock()
@@ -173,35 +165,16 @@ func produce(ctx context.Context, svc *app.Service, sc app.Scope, accountID stri
 	wg.Wait()
 }
 
-func engine(pgURL string) string {
-	if pgURL != "" {
-		return "postgres"
-	}
-	return "sqlite"
-}
-
-// open opens a store of its own: a temporary SQLite directory, or a
-// PostgreSQL schema of its own.
-func open(ctx context.Context, pgURL string) (keygate.Store, func()) {
-	if pgURL == "" {
-		dir := must(os.MkdirTemp("", "keygate-deliveries"))
-		return must(sqlite.Open(ctx, filepath.Join(dir, sqlite.FileName))), func() { os.RemoveAll(dir) }
-	}
-	admin := must(sql.Open("pgx", pgURL))
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "keygate_deliveries_" + hex.EncodeToString(b)
-	must(admin.Exec("CREATE SCHEMA " + schema))
-	u := must(url.Parse(pgURL))
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return must(postgres.Open(ctx, u.String())), func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() }
-}
-
 func must[T any](v T, err error) T {
 	if err != nil {
 		log.Fatal(err)
 	}
 	return v
+}
+
+func must2[T, U any](v T, w U, err error) (T, U) {
+	if err != nil {
+		log.Fatal(err)
+	}
+	return v, w
 }

@@ -10,26 +10,17 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"log"
-	"net/url"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/bench/internal/benchdb"
 	"github.com/keygate/keygate/credential"
-	"github.com/keygate/keygate/postgres"
-	"github.com/keygate/keygate/sqlite"
 )
 
 func main() {
@@ -42,13 +33,13 @@ func main() {
 	// Keep half the keys unused for the memory measurement.
 	*misses = min(*misses, *n/2)
 
-	open, cleanup := opener(ctx, *pgURL)
+	open, cleanup := must2(benchdb.Opener(ctx, *pgURL, "scale"))
 	defer cleanup()
 	store := must(open())
 	tokens := seed(ctx, store, *n)
 	store.Close()
 
-	fmt.Printf("engine: %s, keys: %d\n", engine(*pgURL), *n)
+	fmt.Printf("engine: %s, keys: %d\n", benchdb.Engine(*pgURL), *n)
 	// Start three times: the first start after a bulk insert meets a cold
 	// cache (and, on PostgreSQL, autovacuum at work).
 	var store2 keygate.Store
@@ -75,33 +66,6 @@ func main() {
 	memoryPerKey(ctx, v, tokens[*misses:], *cached)
 	stop()
 	store.Close()
-}
-
-func engine(pgURL string) string {
-	if pgURL != "" {
-		return "postgres"
-	}
-	return "sqlite"
-}
-
-// opener returns a function that opens the same store each time, and a
-// cleanup: a temporary SQLite directory, or a schema of its own.
-func opener(ctx context.Context, pgURL string) (func() (keygate.Store, error), func()) {
-	if pgURL == "" {
-		dir := must(os.MkdirTemp("", "keygate-scale"))
-		return func() (keygate.Store, error) { return sqlite.Open(ctx, filepath.Join(dir, sqlite.FileName)) }, func() { os.RemoveAll(dir) }
-	}
-	admin := must(sql.Open("pgx", pgURL))
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "keygate_scale_" + hex.EncodeToString(b)
-	must(admin.Exec("CREATE SCHEMA " + schema))
-	u := must(url.Parse(pgURL))
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return func() (keygate.Store, error) { return postgres.Open(ctx, u.String()) },
-		func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() }
 }
 
 // seed inserts n keys in transactions of 5,000 and returns their tokens.
@@ -185,4 +149,11 @@ func must0(err error) {
 	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+func must2[T, U any](v T, w U, err error) (T, U) {
+	if err != nil {
+		log.Fatal(err)
+	}
+	return v, w
 }

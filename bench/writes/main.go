@@ -13,25 +13,16 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"log"
-	"net/url"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/app"
-	"github.com/keygate/keygate/postgres"
-	"github.com/keygate/keygate/sqlite"
+	"github.com/keygate/keygate/bench/internal/benchdb"
 )
 
 func main() {
@@ -43,7 +34,7 @@ func main() {
 	flag.Parse()
 	ctx := context.Background()
 
-	open, cleanup := opener(ctx, *pgURL)
+	open, cleanup := must2(benchdb.Opener(ctx, *pgURL, "writes"))
 	defer cleanup()
 	svcs := make([]*app.Service, *nodes)
 	for i := range svcs {
@@ -83,7 +74,7 @@ func main() {
 	}
 	wg.Wait()
 	elapsed := time.Since(began)
-	fmt.Printf("engine: %s, nodes: %d, clients: %d, keys: %d\n", engine(*pgURL), *nodes, *clients, *clients**perClient)
+	fmt.Printf("engine: %s, nodes: %d, clients: %d, keys: %d\n", benchdb.Engine(*pgURL), *nodes, *clients, *clients**perClient)
 	fmt.Printf("key changes: %d in %v: %.0f/s (%d failed)\n", changes.Load(), elapsed.Round(time.Millisecond),
 		float64(changes.Load())/elapsed.Seconds(), failures.Load())
 	checkFeed(ctx, svcs[len(svcs)-1].Store, start, changes.Load())
@@ -123,33 +114,6 @@ func lastSeq(ctx context.Context, store keygate.Store) int64 {
 		return err
 	}))
 	return seq
-}
-
-func engine(pgURL string) string {
-	if pgURL != "" {
-		return "postgres"
-	}
-	return "sqlite"
-}
-
-// opener returns a function that opens the same store each time, and a
-// cleanup: a temporary SQLite directory, or a schema of its own.
-func opener(ctx context.Context, pgURL string) (func() (keygate.Store, error), func()) {
-	if pgURL == "" {
-		dir := must(os.MkdirTemp("", "keygate-writes"))
-		return func() (keygate.Store, error) { return sqlite.Open(ctx, filepath.Join(dir, sqlite.FileName)) }, func() { os.RemoveAll(dir) }
-	}
-	admin := must(sql.Open("pgx", pgURL))
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "keygate_writes_" + hex.EncodeToString(b)
-	must(admin.Exec("CREATE SCHEMA " + schema))
-	u := must(url.Parse(pgURL))
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return func() (keygate.Store, error) { return postgres.Open(ctx, u.String()) },
-		func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() }
 }
 
 func must[T any](v T, err error) T {
