@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,24 +91,7 @@ func TestPropagationPostgres(t *testing.T) {
 // request, with the time of the latest use.
 func TestLastUsed(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
-	require.NoError(t, err)
-	defer db.Close()
-	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
-	svc := &app.Service{Store: db, Now: clock.Now}
-	v := auth.New(auth.Config{Store: db, Now: clock.Now, FlushInterval: 50 * time.Millisecond})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		v.Run(ctx)
-	}()
-	require.Eventually(t, v.Started, 5*time.Second, time.Millisecond)
-	acc, err := svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Sandbox, Name: "Acme"})
-	require.NoError(t, err)
-	k, token, err := svc.CreateAPIKey(ctx, app.AccountScope(acc.ID), acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"customer.read"}})
-	require.NoError(t, err)
+	ctx, svc, v, clock, k, token, stop := flushing(t)
 	require.Nil(t, k.LastUsedAt)
 
 	lastUsed := func() *time.Time {
@@ -134,8 +118,7 @@ func TestLastUsed(t *testing.T) {
 	clock.Add(time.Minute)
 	_, err = v.Authenticate(ctx, keygate.Sandbox, "Bearer "+token, 0)
 	require.NoError(t, err)
-	cancel()
-	<-done
+	stop()
 	require.Equal(t, clock.Now(), *lastUsed())
 }
 
@@ -144,24 +127,7 @@ func TestLastUsed(t *testing.T) {
 // the requests served, without counting as a use.
 func TestForbiddenCounted(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
-	require.NoError(t, err)
-	defer db.Close()
-	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
-	svc := &app.Service{Store: db, Now: clock.Now}
-	v := auth.New(auth.Config{Store: db, Now: clock.Now, FlushInterval: 50 * time.Millisecond})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		v.Run(ctx)
-	}()
-	require.Eventually(t, v.Started, 5*time.Second, time.Millisecond)
-	acc, err := svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Sandbox, Name: "Acme"})
-	require.NoError(t, err)
-	k, token, err := svc.CreateAPIKey(ctx, app.AccountScope(acc.ID), acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"customer.read"}})
-	require.NoError(t, err)
+	ctx, svc, v, clock, k, token, stop := flushing(t)
 	usage := func() (requests, forbidden int64) {
 		list, err := svc.APIKeyUsage(context.Background(), app.OperatorScope(), k.ID, clock.Now().Add(-time.Hour))
 		require.NoError(t, err)
@@ -171,7 +137,7 @@ func TestForbiddenCounted(t *testing.T) {
 		return requests, forbidden
 	}
 
-	_, err = v.Authenticate(ctx, keygate.Sandbox, "Bearer "+token, keygate.PermissionBit("customer.read"))
+	_, err := v.Authenticate(ctx, keygate.Sandbox, "Bearer "+token, keygate.PermissionBit("customer.read"))
 	require.NoError(t, err)
 	for range 2 {
 		_, err = v.Authenticate(ctx, keygate.Sandbox, "Bearer "+token, keygate.PermissionBit("customer.write"))
@@ -193,8 +159,32 @@ func TestForbiddenCounted(t *testing.T) {
 	// A refusal just before shutdown is written by Run on its way out.
 	_, err = v.Authenticate(ctx, keygate.Sandbox, "Bearer "+token, keygate.PermissionBit("customer.write"))
 	require.Equal(t, auth.ErrForbidden, err)
-	cancel()
-	<-done
+	stop()
 	_, f := usage()
 	require.Equal(t, int64(4), f)
+}
+
+// flushing starts a verifier on a fresh SQLite store that writes last uses
+// every 50 ms, with a sandbox key holding customer.read. stop ends the
+// verifier and waits until Run has written what it still held.
+func flushing(t *testing.T) (ctx context.Context, svc *app.Service, v *auth.Verifier, clock *storetest.Clock, k *keygate.APIKey, token string, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
+	require.NoError(t, err)
+	clock = storetest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
+	svc = &app.Service{Store: db, Now: clock.Now}
+	v = auth.New(auth.Config{Store: db, Now: clock.Now, FlushInterval: 50 * time.Millisecond})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		v.Run(ctx)
+	}()
+	stop = sync.OnceFunc(func() { cancel(); <-done })
+	t.Cleanup(func() { stop(); db.Close() })
+	require.Eventually(t, v.Started, 5*time.Second, time.Millisecond)
+	acc, err := svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Sandbox, Name: "Acme"})
+	require.NoError(t, err)
+	k, token, err = svc.CreateAPIKey(ctx, app.AccountScope(acc.ID), acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"customer.read"}})
+	require.NoError(t, err)
+	return ctx, svc, v, clock, k, token, stop
 }
