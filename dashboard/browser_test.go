@@ -260,3 +260,15 @@ func (w *walker) keyboardMenu(path, item, landsOn string) {
 	}
 	w.t.Fatalf("the menu has no item %q", item)
 }
+
+// setUpInBrowser sets the dashboard up in the browser with the set-up link
+// (account "Acme", user ada@example.com), waits for the empty API keys tab
+// and returns the new account's ID.
+func (b *browserBundle) setUpInBrowser(t *testing.T) string {
+	b.w.open("open the set-up link", "/setup?token="+mustSetupToken(t, b.dash))
+	b.w.step("set up", chromedp.SendKeys("#account", "Acme"), chromedp.SendKeys("#email", "ada@example.com"),
+		chromedp.SendKeys("#password", "a long password"), chromedp.Click(`button[type=submit]`), chromedp.WaitVisible(`//h2[text()="No API keys yet"]`), ready())
+	accounts, _, err := b.svc.ListAccounts(context.Background(), keygate.AccountFilter{})
+	require.NoError(t, err)
+	return accounts[0].ID
+}

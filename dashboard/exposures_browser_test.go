@@ -20,12 +20,7 @@ func TestBrowserExposures(t *testing.T) {
 	b := newBrowserBundle(t)
 	w := b.w
 	ctx := context.Background()
-	w.open("open the set-up link", "/setup?token="+mustSetupToken(t, b.dash))
-	w.step("set up", chromedp.SendKeys("#account", "Acme"), chromedp.SendKeys("#email", "ada@example.com"),
-		chromedp.SendKeys("#password", "a long password"), chromedp.Click(`button[type=submit]`), chromedp.WaitVisible(`//h2[text()="No API keys yet"]`), ready())
-	accounts, _, err := b.svc.ListAccounts(ctx, keygate.AccountFilter{})
-	require.NoError(t, err)
-	acc := accounts[0].ID
+	acc := b.setUpInBrowser(t)
 	create := func(name string) (*keygate.APIKey, string) {
 		k, token, err := b.svc.CreateAPIKey(ctx, app.AccountScope(acc), acc, keygate.APIKeyCreate{Name: name, Permissions: []keygate.Permission{"price.read"}})
 		require.NoError(t, err)
@@ -33,7 +28,7 @@ func TestBrowserExposures(t *testing.T) {
 	}
 	leaked, leakedToken := create("Leaked in CI")
 	old, oldToken := create("Old key")
-	_, err = b.svc.RevokeAPIKey(ctx, app.AccountScope(acc), old.ID)
+	_, err := b.svc.RevokeAPIKey(ctx, app.AccountScope(acc), old.ID)
 	require.NoError(t, err)
 	_, err = b.svc.ReportExposures(ctx, []keygate.ExposureReport{
 		{Token: leakedToken, Source: keygate.SourceGitHub, Reference: "https://github.com/acme/app/blob/3f2a9c1/.env", Description: "Reported by GitHub secret scanning (content)"},

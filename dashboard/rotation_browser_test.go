@@ -21,12 +21,7 @@ func TestBrowserRotation(t *testing.T) {
 	b := newBrowserBundle(t)
 	w := b.w
 	ctx := context.Background()
-	w.open("open the set-up link", "/setup?token="+mustSetupToken(t, b.dash))
-	w.step("set up", chromedp.SendKeys("#account", "Acme"), chromedp.SendKeys("#email", "ada@example.com"),
-		chromedp.SendKeys("#password", "a long password"), chromedp.Click(`button[type=submit]`), chromedp.WaitVisible(`//h2[text()="No API keys yet"]`), ready())
-	accounts, _, err := b.svc.ListAccounts(ctx, keygate.AccountFilter{})
-	require.NoError(t, err)
-	acc := accounts[0].ID
+	acc := b.setUpInBrowser(t)
 	k, oldToken, err := b.svc.CreateAPIKey(ctx, app.AccountScope(acc), acc, keygate.APIKeyCreate{Name: "AWS", Permissions: []keygate.Permission{"price.read"}, Rotatable: true})
 	require.NoError(t, err)
 	plain, _, err := b.svc.CreateAPIKey(ctx, app.AccountScope(acc), acc, keygate.APIKeyCreate{Name: "Plain", Permissions: []keygate.Permission{"price.read"}})
