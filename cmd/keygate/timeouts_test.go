@@ -42,25 +42,13 @@ func TestServerTimeouts(t *testing.T) {
 		addr := strings.TrimPrefix(base, "http://")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			slowBody, err := net.Dial("tcp", addr)
-			require.NoError(t, err)
-			defer slowBody.Close()
-			_, err = io.WriteString(slowBody, "POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nemail=a")
-			require.NoError(t, err)
+			slowBody := send(t, addr, "POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nemail=a")
 			closedWithin(t, slowBody, limit, "slow body")
 
-			slowHeaders, err := net.Dial("tcp", addr)
-			require.NoError(t, err)
-			defer slowHeaders.Close()
-			_, err = io.WriteString(slowHeaders, "GET /healthz HTTP/1.1\r\nHost: x\r\n")
-			require.NoError(t, err)
+			slowHeaders := send(t, addr, "GET /healthz HTTP/1.1\r\nHost: x\r\n")
 			closedWithin(t, slowHeaders, limit, "slow headers")
 
-			idle, err := net.Dial("tcp", addr)
-			require.NoError(t, err)
-			defer idle.Close()
-			_, err = io.WriteString(idle, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-			require.NoError(t, err)
+			idle := send(t, addr, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
 			resp, err := http.ReadResponse(bufio.NewReader(idle), nil)
 			require.NoError(t, err)
 			resp.Body.Close()
@@ -83,4 +71,16 @@ func TestServerLimitsValidated(t *testing.T) {
 	for _, v := range []string{"KEYGATE_READ_TIMEOUT", "KEYGATE_IDLE_TIMEOUT", "KEYGATE_MAX_HEADER_BYTES"} {
 		require.Contains(t, errOut, v)
 	}
+}
+
+// send opens a connection to addr and writes raw to it; the connection is
+// closed when t ends.
+func send(t *testing.T, addr, raw string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	_, err = io.WriteString(c, raw)
+	require.NoError(t, err)
+	return c
 }
