@@ -52,10 +52,10 @@ func (c *command) withJSON() *command {
 	return c
 }
 
-// parse parses args, allowing flags before and after positional arguments
-// ("get ID --json" as well as "get --json ID"), checks that there are
-// exactly npos positional arguments, and validates the configuration.
-func (c *command) parse(args []string, npos int) ([]string, error) {
+// positional parses args, allowing flags before and after positional
+// arguments ("get ID --json" as well as "get --json ID"), and returns the
+// positional ones.
+func (c *command) positional(args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := c.fs.Parse(args); err != nil {
@@ -69,6 +69,17 @@ func (c *command) parse(args []string, npos int) ([]string, error) {
 		}
 		pos = append(pos, c.fs.Arg(0))
 		args = c.fs.Args()[1:]
+	}
+	return pos, nil
+}
+
+// parse parses args, allowing flags before and after positional arguments
+// ("get ID --json" as well as "get --json ID"), checks that there are
+// exactly npos positional arguments, and validates the configuration.
+func (c *command) parse(args []string, npos int) ([]string, error) {
+	pos, err := c.positional(args)
+	if err != nil {
+		return nil, err
 	}
 	if len(pos) != npos {
 		c.fs.Usage()

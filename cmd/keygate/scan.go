@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -86,19 +85,9 @@ func runScan(ctx context.Context, e *env, args []string) error {
 // parseAny is parse for commands that take any number of positional
 // arguments.
 func (c *command) parseAny(args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := c.fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, flag.ErrHelp
-			}
-			return nil, usageError(err.Error())
-		}
-		if c.fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, c.fs.Arg(0))
-		args = c.fs.Args()[1:]
+	pos, err := c.positional(args)
+	if err != nil {
+		return nil, err
 	}
 	return pos, c.cfg.Validate(false)
 }
