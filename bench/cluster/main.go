@@ -96,6 +96,25 @@ func main() {
 
 	a, others := nodes[0], nodes[1:]
 	delays := map[string][]time.Duration{}
+	// measure waits, from now (the change was acknowledged), until every
+	// other node accepts or refuses token, and records each node's delay
+	// under "label → node X".
+	measure := func(token string, accepted bool, label string) {
+		acked := time.Now()
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for _, nd := range others {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d := waitUntil(nd.api, token, accepted, acked)
+				mu.Lock()
+				delays[label+" → node "+nd.name] = append(delays[label+" → node "+nd.name], d)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+	}
 	for i := range *n {
 		for _, op := range []struct{ status, want string }{{"revoked", "refused"}, {"active", "accepted"}} {
 			via := "API"
@@ -109,39 +128,13 @@ func main() {
 			} else {
 				patch(a.api, admin, id, op.status)
 			}
-			acked := time.Now()
-			var wg sync.WaitGroup
-			var mu sync.Mutex
-			for _, nd := range others {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					d := waitUntil(nd.api, token, op.want == "accepted", acked)
-					mu.Lock()
-					delays[op.status+" via "+via+" → node "+nd.name] = append(delays[op.status+" via "+via+" → node "+nd.name], d)
-					mu.Unlock()
-				}()
-			}
-			wg.Wait()
+			measure(token, op.want == "accepted", op.status+" via "+via)
 		}
 		// A rotation with no grace, completed by the new key's first use on
 		// A: how long until B and C refuse the old secret.
 		newKey := rotate(a.api, rotID, rotToken)
 		use(a.api, newKey)
-		acked := time.Now()
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		for _, nd := range others {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				d := waitUntil(nd.api, rotToken, false, acked)
-				mu.Lock()
-				delays["rotation completed → node "+nd.name] = append(delays["rotation completed → node "+nd.name], d)
-				mu.Unlock()
-			}()
-		}
-		wg.Wait()
+		measure(rotToken, false, "rotation completed")
 		rotToken = newKey
 	}
 	fmt.Printf("%d revocations and %d reactivations through node A, half by its API and half by the CLI, and %d rotations (grace 0) completed by the new key's first use on A; delay from the acknowledgement until the node answers accordingly (refuses the old secret, for rotations):\n", *n, *n, *n)
