@@ -33,7 +33,7 @@ type Config struct {
 	Workers int
 	// PerDestination bounds the deliveries in flight to one destination,
 	// so that a slow destination holds at most that many workers and a
-	// receiver is not flooded; default 8.
+	// receiver is not flooded; default DefaultPerDestination.
 	PerDestination int
 	// AddressPolicy says which addresses webhooks may connect to; nil
 	// allows public addresses only. It is checked after DNS resolution.
@@ -46,6 +46,9 @@ type Config struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 }
+
+// DefaultPerDestination is Config.PerDestination's default.
+const DefaultPerDestination = 8
 
 // Dispatcher delivers due notifications until its Run ends. It claims
 // notifications whenever a worker is free, skipping the destinations that
@@ -88,7 +91,7 @@ func NewDispatcher(cfg Config) *Dispatcher {
 	cfg.PollInterval = orDuration(cfg.PollInterval, time.Second)
 	cfg.Batch = orInt(cfg.Batch, 32)
 	cfg.Workers = orInt(cfg.Workers, 64)
-	cfg.PerDestination = orInt(cfg.PerDestination, 8)
+	cfg.PerDestination = orInt(cfg.PerDestination, DefaultPerDestination)
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = NewWebhookClient(cfg.AddressPolicy)
 	}

@@ -67,6 +67,9 @@ type Config struct {
 	ExpiryScanInterval string
 	RetryBase          string
 	DeliveryLease      string
+	// DeliveryPerDestination bounds the deliveries in flight to one
+	// destination at once (notify.Config.PerDestination).
+	DeliveryPerDestination string
 	// LiveRetries and SandboxRetries are how many times a failed delivery is
 	// retried before it fails.
 	LiveRetries    string
@@ -110,6 +113,7 @@ type Config struct {
 	lease                    time.Duration
 	mailer                   *notify.Mailer
 	liveRetries, sdbxRetries int
+	perDestination           int
 	upstreams                map[keygate.Environment]*url.URL
 	routes                   *gateway.RouteMap
 	upstreamTimeout          time.Duration
@@ -123,31 +127,32 @@ type Config struct {
 // ./keygate-data and every surface on loopback.
 func DefaultConfig() Config {
 	return Config{
-		DataDir:               "keygate-data",
-		KeyPrefix:             credential.DefaultKeyPrefix,
-		LiveAPIAddr:           "127.0.0.1:8080",
-		SandboxAPIAddr:        "127.0.0.1:8081",
-		LiveDashboardAddr:     "127.0.0.1:8090",
-		SandboxDashboardAddr:  "127.0.0.1:8091",
-		MetricsAddr:           "127.0.0.1:8099",
-		DocsURL:               api.DefaultDocsURL,
-		RateLimit:             strconv.Itoa(api.DefaultRateLimit),
-		SMTPFrom:              "keygate@localhost",
-		ExpiryScanInterval:    "1m",
-		RetryBase:             "1m",
-		DeliveryLease:         "30s",
-		LiveRetries:           strconv.Itoa(keygate.LiveRetries.Retries),
-		SandboxRetries:        strconv.Itoa(keygate.SandboxRetries.Retries),
-		UpstreamTimeout:       "30s",
-		LogLevel:              "info",
-		GitHubScanningKeysURL: secretscan.DefaultGitHubKeysURL,
-		PasswordHashMemory:    strconv.Itoa(credential.DefaultHashBudget >> 20),
-		PasswordHashWait:      credential.DefaultHashWait.String(),
-		ReadHeaderTimeout:     "10s",
-		ReadTimeout:           "60s",
-		WriteTimeout:          "60s",
-		IdleTimeout:           "120s",
-		MaxHeaderBytes:        strconv.Itoa(64 << 10),
+		DataDir:                "keygate-data",
+		KeyPrefix:              credential.DefaultKeyPrefix,
+		LiveAPIAddr:            "127.0.0.1:8080",
+		SandboxAPIAddr:         "127.0.0.1:8081",
+		LiveDashboardAddr:      "127.0.0.1:8090",
+		SandboxDashboardAddr:   "127.0.0.1:8091",
+		MetricsAddr:            "127.0.0.1:8099",
+		DocsURL:                api.DefaultDocsURL,
+		RateLimit:              strconv.Itoa(api.DefaultRateLimit),
+		SMTPFrom:               "keygate@localhost",
+		ExpiryScanInterval:     "1m",
+		RetryBase:              "1m",
+		DeliveryLease:          "30s",
+		DeliveryPerDestination: strconv.Itoa(notify.DefaultPerDestination),
+		LiveRetries:            strconv.Itoa(keygate.LiveRetries.Retries),
+		SandboxRetries:         strconv.Itoa(keygate.SandboxRetries.Retries),
+		UpstreamTimeout:        "30s",
+		LogLevel:               "info",
+		GitHubScanningKeysURL:  secretscan.DefaultGitHubKeysURL,
+		PasswordHashMemory:     strconv.Itoa(credential.DefaultHashBudget >> 20),
+		PasswordHashWait:       credential.DefaultHashWait.String(),
+		ReadHeaderTimeout:      "10s",
+		ReadTimeout:            "60s",
+		WriteTimeout:           "60s",
+		IdleTimeout:            "120s",
+		MaxHeaderBytes:         strconv.Itoa(64 << 10),
 	}
 }
 
@@ -192,6 +197,7 @@ func (c *Config) serveSettings() []setting {
 		{&c.ExpiryScanInterval, "KEYGATE_EXPIRY_SCAN_INTERVAL", "expiry-scan-interval", "how often keys are checked for expiry notices"},
 		{&c.RetryBase, "KEYGATE_RETRY_BASE", "retry-base", "first retry delay of webhook and e-mail deliveries; later ones grow from it"},
 		{&c.DeliveryLease, "KEYGATE_DELIVERY_LEASE", "delivery-lease", "how long a delivery is claimed; after a crash it is retried once this passes"},
+		{&c.DeliveryPerDestination, "KEYGATE_DELIVERY_PER_DESTINATION", "delivery-per-destination", "deliveries in flight to one destination at once, per node; more wait their turn, so a slow destination holds no more"},
 		{&c.LiveRetries, "KEYGATE_LIVE_RETRIES", "live-retries", "retries of a failed live delivery before it fails (Paddle: 60, within 3 days)"},
 		{&c.SandboxRetries, "KEYGATE_SANDBOX_RETRIES", "sandbox-retries", "retries of a failed sandbox delivery before it fails (Paddle: 3, within 15 minutes)"},
 		{&c.LiveUpstreamURL, "KEYGATE_LIVE_UPSTREAM_URL", "live-upstream-url", "the operator's live API: requests keygate does not serve are authenticated and proxied there"},
@@ -304,6 +310,11 @@ func (c *Config) validateServe() []error {
 		} else {
 			*r.dst = n
 		}
+	}
+	if n, err := strconv.Atoi(c.DeliveryPerDestination); err != nil || n < 1 {
+		errs = append(errs, fmt.Errorf("KEYGATE_DELIVERY_PER_DESTINATION: %q is not a whole number of deliveries, at least 1", c.DeliveryPerDestination))
+	} else {
+		c.perDestination = n
 	}
 	errs = append(errs, c.validateGateway()...)
 	errs = append(errs, c.validateHashBudget()...)

@@ -80,6 +80,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}})
 	dispatcher := notify.NewDispatcher(notify.Config{
 		Store: store, Sealer: sealer, Mailer: c.cfg.mailer, Lease: c.cfg.lease, Logger: logger, AddressPolicy: c.cfg.addressPolicy,
+		PerDestination: c.cfg.perDestination,
 		Schedules: map[keygate.Environment]keygate.RetrySchedule{
 			keygate.Live:    schedule(keygate.LiveRetries, c.cfg.retryBase, c.cfg.liveRetries),
 			keygate.Sandbox: schedule(keygate.SandboxRetries, c.cfg.retryBase, c.cfg.sdbxRetries),
