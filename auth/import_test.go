@@ -73,7 +73,7 @@ func TestImportedKeys(t *testing.T) {
 // its SHA-256, cached: compare with BenchmarkAuthenticateHit (a standard
 // key). docs/performance.md records both.
 func BenchmarkAuthenticateHitImported(b *testing.B) {
-	bb := setup(b)
+	bb := setupRealClock(b)
 	_, foreign := bb.importKeys(b)
 	benchmarkCachedHit(b, bb, "Bearer "+foreign)
 }
@@ -81,7 +81,7 @@ func BenchmarkAuthenticateHitImported(b *testing.B) {
 // BenchmarkAuthenticateHitLegacy is the same for an imported Paddle legacy
 // key.
 func BenchmarkAuthenticateHitLegacy(b *testing.B) {
-	bb := setup(b)
+	bb := setupRealClock(b)
 	legacy, _ := bb.importKeys(b)
 	benchmarkCachedHit(b, bb, "Bearer "+legacy)
 }
