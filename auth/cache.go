@@ -1,9 +1,15 @@
 package auth
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"hash/maphash"
+	"math/bits"
 	"sync"
 	"sync/atomic"
+	"unsafe"
+
+	"github.com/keygate/keygate/credential"
 )
 
 // shardCount is the number of independently locked parts of a cache, so
@@ -27,12 +33,17 @@ const minBuckets = 1024
 // bounded: past its size a put drops an arbitrary entry, which costs that
 // credential a reload.
 type cache struct {
-	table  atomic.Pointer[table]
-	seed   maphash.Seed
-	count  atomic.Int64
-	max    int64
-	evict  atomic.Uint64 // where the next eviction looks
-	shards [shardCount]shard
+	table atomic.Pointer[table]
+	seed  maphash.Seed
+	// idSeed seeds the hash of ID bodies (idHash).
+	idSeed [2]uint64
+	// byDigest says the keys are legacyCacheKeys: their first eight bytes,
+	// part of a SHA-256, are their hash, and findDigest finds them.
+	byDigest bool
+	count    atomic.Int64
+	max      int64
+	evict    atomic.Uint64 // where the next eviction looks
+	shards   [shardCount]shard
 	// perShard bounds each shard's negative entries.
 	perShard int
 }
@@ -53,6 +64,7 @@ type shard struct {
 
 func newCache(maxEntries int) *cache {
 	c := &cache{max: int64(max(1, maxEntries)), perShard: max(1, maxEntries/shardCount), seed: maphash.MakeSeed()}
+	c.idSeed = [2]uint64{maphash.Comparable(c.seed, 1), maphash.Comparable(c.seed, 2)}
 	c.table.Store(newTable(minBuckets))
 	for i := range c.shards {
 		c.shards[i].notFound = map[string]int64{}
@@ -64,7 +76,33 @@ func newTable(n int) *table {
 	return &table{buckets: make([]atomic.Pointer[record], n), mask: uint64(n - 1)}
 }
 
-func (c *cache) hash(key string) uint64 { return maphash.String(c.seed, key) }
+// newDigestCache returns a cache of legacyCacheKeys.
+func newDigestCache(maxEntries int) *cache {
+	c := newCache(maxEntries)
+	c.byDigest = true
+	return c
+}
+
+func (c *cache) hash(key string) uint64 {
+	if c.byDigest {
+		return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(key), 8))
+	}
+	if len(key) == credential.IDLen {
+		return c.idHash(key)
+	}
+	return maphash.String(c.seed, key)
+}
+
+// idHash hashes an ID body (a ULID: 10 characters of time, 16 random) by
+// its random part alone, in one 128-bit multiplication of its two halves
+// with the cache's seed, where maphash would take several rounds. The
+// found table only holds IDs keygate made, so their random parts spread
+// them; an ID a request makes up can only be looked up, never stored.
+func (c *cache) idHash(key string) uint64 {
+	b := unsafe.Slice(unsafe.StringData(key), credential.IDLen)
+	hi, lo := bits.Mul64(binary.LittleEndian.Uint64(b[10:])^c.idSeed[0], binary.LittleEndian.Uint64(b[18:])^c.idSeed[1])
+	return hi ^ lo
+}
 
 // shardOf returns the shard of a hash: its low bits, which are also the low
 // bits of its bucket index at any table size.
@@ -75,6 +113,23 @@ func (c *cache) find(key string, h uint64) *record {
 	t := c.table.Load()
 	for r := t.buckets[h&t.mask].Load(); r != nil; r = r.next.Load() {
 		if r.key() == key {
+			return r
+		}
+	}
+	return nil
+}
+
+// findDigest returns the record whose hash is hash, in env, in a cache of
+// legacyCacheKeys, or nil. The bucket and the first eight bytes of a
+// record's hash are compared as they are (they only say where to look);
+// the whole hash is compared in constant time before a record is
+// returned, and a record whose first eight bytes alone match is passed
+// over (TestDigestPrefixCollision).
+func (c *cache) findDigest(env envCode, hash *[sha256.Size]byte) *record {
+	h := binary.LittleEndian.Uint64(hash[:8])
+	t := c.table.Load()
+	for r := t.buckets[h&t.mask].Load(); r != nil; r = r.next.Load() {
+		if binary.LittleEndian.Uint64(r.hash[:8]) == h && r.env == env && r.hashMatches(hash) {
 			return r
 		}
 	}

@@ -20,34 +20,34 @@ const (
 	OpaqueMaxLen = 256
 )
 
-// legacyKeyLen is the length of a legacy cache key: the environment's code
-// and the SHA-256 of the token.
-const legacyKeyLen = 1 + sha256.Size
+// legacyKeyLen is the length of a legacy cache key: the SHA-256 of the
+// token and the environment's code.
+const legacyKeyLen = sha256.Size + 1
 
 // legacyCacheKey writes the legacy cache's key of a token's hash in env
 // into buf and returns it as a string over buf, without copying: the
-// caller must clone it before keeping it.
+// caller must clone it before keeping it. Its first eight bytes are its
+// hash in the cache (see cache.byDigest).
 func legacyCacheKey(env envCode, hash *[sha256.Size]byte, buf *[legacyKeyLen]byte) string {
-	buf[0] = byte(env)
-	copy(buf[1:], hash[:])
+	copy(buf[:], hash[:])
+	buf[sha256.Size] = byte(env)
 	return unsafe.String(&buf[0], legacyKeyLen)
 }
 
 // cachedLegacy authenticates a token that is a cached legacy or imported
-// key, at the cost of a standard key's hit: one hash and one lookup. It
-// reports false when the token is not one (then the slow path decides).
+// key, at the cost of a standard key's hit: one hash and one lookup, by
+// the hash itself (cache.findDigest). It reports false when the token is
+// not one (then the slow path decides).
 func (v *Verifier) cachedLegacy(env keygate.Environment, token string, now int64, perm keygate.PermissionSet) (Principal, bool, error) {
-	if v.legacy.len() == 0 || len(token) > OpaqueMaxLen {
+	if len(token) > OpaqueMaxLen || v.legacy.len() == 0 {
 		return Principal{}, false, nil
 	}
 	hash := credential.HashSecret(token)
-	var buf [legacyKeyLen]byte
-	rec, known := v.legacy.get(legacyCacheKey(envCodeOf(env), &hash, &buf), now)
-	if !known || rec == nil || !rec.hashMatches(&hash) {
+	rec := v.legacy.findDigest(envCodeOf(env), &hash)
+	if rec == nil {
 		return Principal{}, false, nil
 	}
-	v.Metrics.hit.Inc()
-	p, err := v.decide(rec, now, perm)
+	p, err := v.decideHit(rec, now, perm)
 	return p, true, err
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 	"unique"
+	"unsafe"
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/credential"
@@ -18,7 +19,10 @@ import (
 // what few credentials have (a partner, rotation state) is behind rare, and
 // the account ID is interned, shared by every key of the account.
 type record struct {
-	hash         [sha256.Size]byte
+	hash [sha256.Size]byte
+	// env follows hash directly, so that the two are a legacy key's cache
+	// key in place (digestKey).
+	env          envCode
 	credentialID string                // "apikey_…"; the cache's key is a slice of it
 	account      unique.Handle[string] // zero for none
 	permissions  keygate.PermissionSet
@@ -36,9 +40,9 @@ type record struct {
 	checked atomic.Uint32
 	kind    uint8 // a credential.Kind
 	// keyAt is where the record's cache key begins in credentialID, when
-	// it is a suffix of it (an ID body); 0 when the key is rare.key.
+	// it is a suffix of it (an ID body); keyIsDigest when it is the hash
+	// and environment (digestKey); 0 when the key is rare.key.
 	keyAt   uint8
-	env     envCode
 	active  bool        // stored status is active
 	pending atomic.Bool // queued for the next write of last uses
 }
@@ -70,9 +74,16 @@ func (r *record) rot() *rotation {
 	return r.rare.rot
 }
 
+// keyIsDigest is keyAt's value for a record whose cache key is its
+// digestKey. No credential ID is that long.
+const keyIsDigest = 255
+
 // key returns the record's key in its cache.
 func (r *record) key() string {
 	if r.keyAt != 0 {
+		if r.keyAt == keyIsDigest {
+			return r.digestKey()
+		}
 		return r.credentialID[r.keyAt:]
 	}
 	if r.rare != nil {
@@ -81,13 +92,28 @@ func (r *record) key() string {
 	return ""
 }
 
+// digestKey returns the record's hash and environment as one string (what
+// legacyCacheKey makes of a token), over the record's own memory: the
+// fields are adjacent and never change once cached.
+func (r *record) digestKey() string {
+	return unsafe.String(&r.hash[0], legacyKeyLen)
+}
+
+// digestKey needs env to follow hash directly: this does not compile if a
+// change to record separates them.
+var _ [0]struct{} = [unsafe.Offsetof(record{}.env) - unsafe.Offsetof(record{}.hash) - sha256.Size]struct{}{}
+
 // setKey makes key the record's cache key: a slice of the credential ID
-// when key is its end, so that it costs no memory of its own; else a copy
-// in rare, so that it does not pin the request's memory. The record must
-// not be shared yet.
+// when key is its end, or the record's own hash and environment, so that
+// it costs no memory of its own; else a copy in rare, so that it does not
+// pin the request's memory. The record must not be shared yet.
 func (r *record) setKey(key string) {
-	if n := len(r.credentialID) - len(key); n > 0 && n < 256 && r.credentialID[n:] == key {
+	if n := len(r.credentialID) - len(key); n > 0 && n < keyIsDigest && r.credentialID[n:] == key {
 		r.keyAt = uint8(n)
+		return
+	}
+	if len(key) == legacyKeyLen && key == r.digestKey() {
+		r.keyAt = keyIsDigest
 		return
 	}
 	r.rareState().key = strings.Clone(key)

@@ -58,7 +58,7 @@ type Config struct {
 type Verifier struct {
 	cfg      Config
 	cache    *cache // standard keys, by ID body
-	legacy   *cache // legacy keys, by the SHA-256 of the key, as a string
+	legacy   *cache // legacy keys, by the SHA-256 of the key and the environment (legacyCacheKey)
 	clients  *cache // client-side tokens, by token
 	partners *cache // partner keys, by ID body
 	group    singleflight.Group
@@ -128,7 +128,7 @@ func New(cfg Config) *Verifier {
 		cfg.DocsURL = "https://developer.paddle.com"
 	}
 	return &Verifier{
-		cfg: cfg, cache: newCache(cfg.MaxEntries), legacy: newCache(cfg.MaxEntries / 16), clients: newCache(cfg.MaxEntries / 4), partners: newCache(1 << 12),
+		cfg: cfg, cache: newCache(cfg.MaxEntries), legacy: newDigestCache(cfg.MaxEntries / 16), clients: newCache(cfg.MaxEntries / 4), partners: newCache(1 << 12),
 		legacyIDs: map[string]string{}, clientIDs: map[string]string{}, Metrics: newMetrics(), systemClock: systemClock,
 		clockWake: make(chan struct{}, 1),
 	}
@@ -173,17 +173,17 @@ func (v *Verifier) Authenticate(ctx context.Context, env keygate.Environment, he
 	// decides; the alphabet and check digits only matter when it matches.
 	if id, secret, check, ok := credential.SplitAPIKey(token, v.cfg.KeyPrefix, credEnv(env)); ok {
 		if rec, known := v.cache.get(id, now); known && rec != nil {
-			v.Metrics.hit.Inc()
 			hash := credential.HashSecret(secret)
 			match := rec.hashMatches(&hash)
+			if match && rec.checkValid(token[:len(token)-credential.CheckLen-1], check) {
+				return v.decideHit(rec, now, perm)
+			}
+			v.Metrics.hit()
 			if !match && rec.rot() != nil {
 				return v.rotated(ctx, rec, token, hash, now, perm)
 			}
-			if !match || !rec.checkValid(token[:len(token)-credential.CheckLen-1], check) {
-				v.Metrics.result(resultInvalid)
-				return Principal{}, ErrInvalidToken
-			}
-			return v.decide(rec, now, perm)
+			v.Metrics.result(resultInvalid)
+			return Principal{}, ErrInvalidToken
 		}
 	}
 	if p, ok, err := v.cachedLegacy(env, token, now, perm); ok {
@@ -272,6 +272,19 @@ func (v *Verifier) decide(rec *record, now int64, perm keygate.PermissionSet) (P
 	}
 	v.touch(rec, now)
 	v.Metrics.result(resultOK)
+	return rec.principal(), nil
+}
+
+// decideHit is decide for a record the hot path found in the cache: it
+// counts the cache hit too, and when the answer is ok, both counts are one
+// atomic add (Metrics.hitOK).
+func (v *Verifier) decideHit(rec *record, now int64, perm keygate.PermissionSet) (Principal, error) {
+	if !rec.usable(now) || (perm != 0 && !rec.permissions.HasBit(perm)) {
+		v.Metrics.hit()
+		return v.decide(rec, now, perm)
+	}
+	v.touch(rec, now)
+	v.Metrics.hitOK.Add(1)
 	return rec.principal(), nil
 }
 
