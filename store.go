@@ -376,7 +376,11 @@ type ChangeNotifier interface {
 	// ChangeNotices returns a channel that receives a value soon after any
 	// process commits a change, until ctx ends. Notices may be coalesced or,
 	// on a lost connection, missed: it complements polling, never replaces it.
-	ChangeNotices(ctx context.Context) <-chan struct{}
+	// Where a notice names the credentials changed (by entity ID), changed,
+	// if not nil, is called with them first, as soon as the notice arrives
+	// and before the change feed is read: a change is then in force without
+	// waiting for that read. The channel's notice still follows.
+	ChangeNotices(ctx context.Context, changed func(credentialIDs []string)) <-chan struct{}
 }
 
 // DirectReader is implemented by stores that can run reads outside any

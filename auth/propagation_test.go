@@ -3,7 +3,9 @@ package auth_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,6 +87,79 @@ func TestPropagationPostgres(t *testing.T) {
 	require.NoError(t, err)
 	defer other.Close()
 	propagation(t, mine, other, 10*time.Second)
+}
+
+// hidingStore is a PostgreSQL store whose change feed never shows the
+// changes of the credential hidden names.
+type hidingStore struct {
+	*postgres.DB
+	hidden *atomic.Pointer[string]
+}
+
+func (s hidingStore) View(ctx context.Context, fn func(keygate.Tx) error) error {
+	return s.DB.View(ctx, func(tx keygate.Tx) error { return fn(hidingTx{tx, s.hidden}) })
+}
+
+func (s hidingStore) ReadDirect(ctx context.Context, fn func(keygate.Tx) error) error {
+	return s.DB.ReadDirect(ctx, func(tx keygate.Tx) error { return fn(hidingTx{tx, s.hidden}) })
+}
+
+type hidingTx struct {
+	keygate.Tx
+	hidden *atomic.Pointer[string]
+}
+
+func (tx hidingTx) FindChanges(ctx context.Context, after int64, limit int) ([]keygate.Change, error) {
+	changes, err := tx.Tx.FindChanges(ctx, after, limit)
+	if h := tx.hidden.Load(); h != nil {
+		changes = slices.DeleteFunc(changes, func(c keygate.Change) bool { return c.CredentialID == *h })
+	}
+	return changes, err
+}
+
+// TestPropagationByNotice checks that a change named by a notice is in
+// force at once, without the read of the feed: here the feed never shows
+// the key's changes, so a revocation elsewhere can only arrive by the
+// notice that names the key.
+func TestPropagationByNotice(t *testing.T) {
+	t.Parallel()
+	u, _ := storetest.PostgresSchema(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, err := postgres.Open(ctx, u)
+	require.NoError(t, err)
+	defer db.Close()
+	other, err := postgres.Open(ctx, u)
+	require.NoError(t, err)
+	defer other.Close()
+	mine := hidingStore{DB: db, hidden: &atomic.Pointer[string]{}}
+	v := auth.New(auth.Config{Store: mine, PollInterval: 10 * time.Second})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		v.Run(ctx)
+	}()
+	defer func() { cancel(); <-done }()
+	require.Eventually(t, v.Started, 30*time.Second, time.Millisecond)
+
+	svc := app.New(other)
+	acc, err := svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"})
+	require.NoError(t, err)
+	k, token, err := svc.CreateAPIKey(ctx, app.AccountScope(acc.ID), acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"customer.read"}})
+	require.NoError(t, err)
+	var seq int64
+	require.NoError(t, other.View(ctx, func(tx keygate.Tx) (err error) { seq, err = tx.LastChangeSeq(ctx); return err }))
+	require.Eventually(t, func() bool { return v.FollowedTo() >= seq }, 30*time.Second, time.Millisecond, "the key's creation is read")
+	mine.hidden.Store(&k.ID)
+	check := func() error {
+		_, err := v.Authenticate(ctx, keygate.Live, "Bearer "+token, keygate.PermissionBit("customer.read"))
+		return err
+	}
+	require.NoError(t, check(), "cached now")
+	_, err = svc.RevokeAPIKey(ctx, app.AccountScope(acc.ID), k.ID)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return check() == auth.ErrInvalidToken }, 30*time.Second, 5*time.Millisecond,
+		"the notice naming the key makes it forgotten, though the feed never shows its change")
 }
 
 // TestLastUsed checks that uses are written in batches, never on the

@@ -4,26 +4,36 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/keygate/keygate"
 )
 
-// changeChannel is the channel NotifyChange publishes on; the payload is the
-// schema, so that stores in different schemas of one database (as in tests)
-// ignore each other's notices.
+// changeChannel is the channel NotifyChange and the numbering of the feed
+// publish on; the payload is the schema, so that stores in different
+// schemas of one database (as in tests) ignore each other's notices.
 const changeChannel = "keygate_changes"
 
-var _ interface {
-	ChangeNotices(context.Context) <-chan struct{}
-} = (*DB)(nil)
+// changedChannel is the channel the numbering of the feed also publishes on
+// first, with the schema and then the entity IDs of the credentials it
+// numbered, separated by spaces (unless they would not fit in a notice), so
+// that a node forgets them without waiting for its read of the feed. It is
+// a channel of its own so that nodes of an older version, which take a
+// notice on changeChannel whose payload is not exactly their schema as
+// another schema's, keep their notices while a cluster is upgraded.
+const changedChannel = "keygate_changed_ids"
+
+var _ keygate.ChangeNotifier = (*DB)(nil)
 
 // ChangeNotices implements keygate.ChangeNotifier with LISTEN on a
 // connection of its own. After every (re)connection it sends one notice
 // too, since changes committed while it was away were not announced. A
 // failure of the connection is logged once (to Logger), until it is back,
 // and counted in ListenErrors.
-func (db *DB) ChangeNotices(ctx context.Context) <-chan struct{} {
+func (db *DB) ChangeNotices(ctx context.Context, changed func(credentialIDs []string)) <-chan struct{} {
 	ch := make(chan struct{}, 1)
 	go db.sweep(ctx)
 	go func() {
@@ -31,7 +41,7 @@ func (db *DB) ChangeNotices(ctx context.Context) <-chan struct{} {
 		failing := false
 		for ctx.Err() == nil {
 			start := time.Now()
-			err := db.listenOnce(ctx, ch, func() {
+			err := db.listenOnce(ctx, ch, changed, func() {
 				if failing {
 					db.logger().Info("postgres: LISTEN connection back; changes are pushed again")
 					failing = false
@@ -68,7 +78,7 @@ func (db *DB) logger() *slog.Logger {
 
 // listenOnce listens until the connection fails or ctx ends, and returns
 // why; it calls up once it listens.
-func (db *DB) listenOnce(ctx context.Context, ch chan<- struct{}, up func()) error {
+func (db *DB) listenOnce(ctx context.Context, ch chan<- struct{}, changed func([]string), up func()) error {
 	conn, err := pgx.Connect(ctx, cmp.Or(db.ListenURL, db.url))
 	if err != nil {
 		return err
@@ -78,7 +88,7 @@ func (db *DB) listenOnce(ctx context.Context, ch chan<- struct{}, up func()) err
 	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 		return err
 	}
-	if _, err := conn.Exec(ctx, "LISTEN "+changeChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+changeChannel+"; LISTEN "+changedChannel); err != nil {
 		return err
 	}
 	up()
@@ -88,8 +98,13 @@ func (db *DB) listenOnce(ctx context.Context, ch chan<- struct{}, up func()) err
 		if err != nil {
 			return err
 		}
-		if n.Payload == schema {
+		switch {
+		case n.Channel == changeChannel && n.Payload == schema:
 			notify(ch)
+		case n.Channel == changedChannel && changed != nil:
+			if ids, ok := strings.CutPrefix(n.Payload, schema+" "); ok {
+				changed(strings.Fields(ids))
+			}
 		}
 	}
 }

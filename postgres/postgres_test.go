@@ -184,7 +184,7 @@ func TestOrphanChangeNumbered(t *testing.T) {
 		return changes
 	}
 	require.Empty(t, feed(), "unnumbered: not yet in the feed")
-	db.ChangeNotices(ctx) // what a following node runs, with its sweep
+	db.ChangeNotices(ctx, nil) // what a following node runs, with its sweep
 	require.Eventually(t, func() bool {
 		c := feed()
 		return len(c) == 1 && c[0].CredentialID == "apikey_orphan" && c[0].Seq > start
