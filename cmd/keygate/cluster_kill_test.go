@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -38,9 +39,10 @@ func tryJSON(method, url, token, body string, out any) (int, error) {
 
 // TestClusterKillNode kills one of three nodes with SIGKILL in the middle
 // of a storm of key creations and revocations spread over the three, with
-// every event going to a webhook: every change a node acknowledged exists,
-// and every committed event is delivered at least once, the dead node's
-// claims included once their lease ends.
+// every event going to a webhook: every change a node acknowledged exists;
+// every committed event is delivered at least once, the dead node's claims
+// included once their lease ends (claimDeadline); and no event is
+// delivered twice except one the dead node was delivering when it died.
 func TestClusterKillNode(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -55,6 +57,7 @@ func TestClusterKillNode(t *testing.T) {
 		env["KEYGATE_DELIVERY_LEASE"] = "2s"
 		env["KEYGATE_RETRY_BASE"] = "100ms"
 		env["KEYGATE_WEBHOOK_ALLOW_PRIVATE"] = "127.0.0.0/8" // the receiver is on loopback
+		env["KEYGATE_DELIVERY_PER_DESTINATION"] = fmt.Sprint(perDestination)
 		nodes = append(nodes, startNode(t, name, env))
 	}
 	cl := &cli{t: t, env: map[string]string{"KEYGATE_DATABASE_URL": dbURL, "KEYGATE_ENCRYPTION_KEY": sealKey}}
@@ -69,6 +72,11 @@ func TestClusterKillNode(t *testing.T) {
 	rc.mu.Lock()
 	rc.secret = dest["data"].(map[string]any)["endpoint_secret_key"].(string)
 	rc.mu.Unlock()
+	destID := dest["data"].(map[string]any)["id"].(string)
+	ctx := context.Background()
+	store, err := postgres.Open(ctx, dbURL)
+	require.NoError(t, err)
+	defer store.Close()
 
 	// The storm: on each node, create a key and revoke it, again and again.
 	var mu sync.Mutex
@@ -108,16 +116,30 @@ func TestClusterKillNode(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(1500 * time.Millisecond)
-	require.NoError(t, nodes[1].cmd.Process.Signal(syscall.SIGKILL), "kill -9 node B mid-storm")
-	time.Sleep(1500 * time.Millisecond)
+	// Mid-storm, the receiver holds the deliveries it gets: once it holds
+	// more than two nodes may have in flight, each node has one, B too.
+	gate := make(chan struct{})
+	rc.mu.Lock()
+	rc.gate = gate
+	rc.mu.Unlock()
+	require.Eventually(t, func() bool { return rc.holding() > 2*perDestination }, 60*time.Second, 10*time.Millisecond,
+		"deliveries in flight on every node")
+	require.NoError(t, nodes[1].cmd.Process.Signal(syscall.SIGKILL), "kill -9 node B mid-storm, mid-delivery")
+	nodes[1].cmd.Wait() // B is dead: from now on, it delivers nothing
+	dead := time.Now()
+	claims := claimsHeld(t, store, destID) // B's among them, and A's and C's in flight
+	rc.mu.Lock()
+	rc.gate = nil
+	rc.mu.Unlock()
+	close(gate)
+	mu.Lock()
+	before := len(acked)
+	mu.Unlock()
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= before+10 }, 60*time.Second, 10*time.Millisecond,
+		"the storm goes on on A and C")
 	close(stop)
 	wg.Wait()
 
-	ctx := context.Background()
-	store, err := postgres.Open(ctx, dbURL)
-	require.NoError(t, err)
-	defer store.Close()
 	svc := app.New(store)
 	mu.Lock()
 	defer mu.Unlock()
@@ -160,5 +182,99 @@ func TestClusterKillNode(t *testing.T) {
 		return n
 	}
 	require.Eventually(t, func() bool { return missing() == 0 }, 60*time.Second, 100*time.Millisecond, "every committed event is delivered at least once, past the dead node's leases")
-	t.Logf("%d keys acknowledged, %d events, all delivered; node B killed mid-storm", len(acked), len(want))
+
+	// Once every delivery is on record, each delivery received is one
+	// recorded, but for at most one per event that B was delivering when it
+	// died (it came before B's death, and B could not record it); and each
+	// claim held at B's death was delivered and recorded soon after its
+	// lease, whoever held it.
+	var outcomes map[string]outcome
+	require.Eventually(t, func() bool {
+		outcomes = deliveryOutcomes(t, store, destID)
+		for _, id := range want {
+			if o, ok := outcomes[id]; !ok || o.deliveredAt.IsZero() {
+				return false
+			}
+		}
+		return true
+	}, 60*time.Second, 100*time.Millisecond, "every delivery is recorded")
+	counts, _ := rc.counts()
+	unrecorded := 0
+	for _, id := range want {
+		o := outcomes[id]
+		switch extra := counts[id] - o.attempts; {
+		case extra == 1:
+			unrecorded++
+			_, claimed := claims[id]
+			require.True(t, claimed || rc.firstAt(id).Before(dead),
+				"event %s: the delivery no node recorded was in flight when B died (claimed then, or received before)", id)
+		case extra != 0:
+			require.Failf(t, "delivered twice beyond what was in flight", "event %s: received %d times, %d attempts recorded", id, counts[id], o.attempts)
+		}
+		if until, ok := claims[id]; ok {
+			require.False(t, o.deliveredAt.After(until.Add(claimDeadline)),
+				"event %s, claimed until %v when B died, is stuck past its lease: delivered at %v", id, until, o.deliveredAt)
+		}
+	}
+	require.Positive(t, unrecorded, "what B was delivering when it died is delivered again")
+	t.Logf("%d keys acknowledged, %d events, all delivered; node B killed mid-storm with %d claims held in the cluster; %d deliveries in flight on B redelivered",
+		len(acked), len(want), len(claims), unrecorded)
+}
+
+// perDestination is each node's bound on deliveries in flight to one
+// destination in TestClusterKillNode.
+const perDestination = 2
+
+// claimDeadline bounds how long past its lease's end a claim of a dead node
+// may wait to be claimed again and delivered: another node looks for due
+// notifications every second at most, and this leaves many more for a
+// loaded machine.
+const claimDeadline = 10 * time.Second
+
+// claimsHeld returns the claims held now on destination destID's
+// notifications (not yet recorded), by event ID: when each ends.
+func claimsHeld(t *testing.T, store *postgres.DB, destID string) map[string]time.Time {
+	rows, err := store.Writer().Query(`SELECT event_id, claimed_until FROM notifications WHERE setting_id = $1 AND claimed_until IS NOT NULL`, destID)
+	require.NoError(t, err)
+	defer rows.Close()
+	claims := map[string]time.Time{}
+	for rows.Next() {
+		var id string
+		var until time.Time
+		require.NoError(t, rows.Scan(&id, &until))
+		claims[id] = until
+	}
+	require.NoError(t, rows.Err())
+	return claims
+}
+
+// outcome is what is on record of the delivery of one event to one
+// destination: how many attempts, and when it was delivered (zero: not
+// yet).
+type outcome struct {
+	attempts    int
+	deliveredAt time.Time
+}
+
+// deliveryOutcomes returns the outcomes on record of destination destID's
+// notifications, by event ID.
+func deliveryOutcomes(t *testing.T, store *postgres.DB, destID string) map[string]outcome {
+	rows, err := store.Writer().Query(`SELECT n.event_id, n.delivered_at,
+		    (SELECT count(*) FROM notification_logs AS l WHERE l.notification_id = n.id)
+		FROM notifications AS n WHERE n.setting_id = $1`, destID)
+	require.NoError(t, err)
+	defer rows.Close()
+	out := map[string]outcome{}
+	for rows.Next() {
+		var id string
+		var at *time.Time
+		var o outcome
+		require.NoError(t, rows.Scan(&id, &at, &o.attempts))
+		if at != nil {
+			o.deliveredAt = *at
+		}
+		out[id] = o
+	}
+	require.NoError(t, rows.Err())
+	return out
 }

@@ -20,19 +20,24 @@ import (
 )
 
 // hookReceiver is a webhook endpoint that verifies each delivery with
-// Paddle's SDK and counts deliveries by event ID.
+// Paddle's SDK and counts deliveries by event ID, noting when each came.
 type hookReceiver struct {
 	*httptest.Server
 	mu      sync.Mutex
 	secret  string
 	byEvent map[string]int
 	types   map[string]string
-	hold    chan struct{} // while set, deliveries wait on it (and the sender may die)
+	at      map[string][]time.Time // by event ID
+	hold    chan struct{}          // while set, deliveries wait on it (and the sender may die)
 	inHold  chan struct{}
+	// gate, while set, holds each delivery once counted, until it is
+	// closed or the sender gives up; gated is how many it holds.
+	gate  chan struct{}
+	gated int
 }
 
 func newHookReceiver(t *testing.T) *hookReceiver {
-	h := &hookReceiver{byEvent: map[string]int{}, types: map[string]string{}}
+	h := &hookReceiver{byEvent: map[string]int{}, types: map[string]string{}, at: map[string][]time.Time{}}
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.mu.Lock()
 		secret, hold, inHold := h.secret, h.hold, h.inHold
@@ -61,10 +66,41 @@ func newHookReceiver(t *testing.T) *hookReceiver {
 		h.mu.Lock()
 		h.byEvent[body.EventID]++
 		h.types[body.EventID] = body.EventType
+		h.at[body.EventID] = append(h.at[body.EventID], time.Now())
+		gate := h.gate
+		if gate != nil {
+			h.gated++
+		}
 		h.mu.Unlock()
+		if gate != nil {
+			select {
+			case <-gate:
+			case <-r.Context().Done(): // the sender gave up, or died
+			}
+			h.mu.Lock()
+			h.gated--
+			h.mu.Unlock()
+		}
 	}))
 	t.Cleanup(h.Close)
 	return h
+}
+
+// holding returns how many deliveries the gate holds.
+func (h *hookReceiver) holding() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.gated
+}
+
+// firstAt returns when the first delivery of event id came; zero if none.
+func (h *hookReceiver) firstAt(id string) time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if at := h.at[id]; len(at) > 0 {
+		return at[0]
+	}
+	return time.Time{}
 }
 
 func (h *hookReceiver) counts() (map[string]int, map[string]string) {
