@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +33,7 @@ type faultNode struct {
 	v     *auth.Verifier
 	other *app.Service
 	acc   *keygate.Account
+	logs  *lockedBuffer // the node's store's and verifier's
 }
 
 // startFaultNode starts the node; listenOnly puts only its LISTEN
@@ -62,13 +65,16 @@ func startFaultNode(t *testing.T, listenOnly bool) *faultNode {
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	store.ListenURL = proxied
-	v := auth.New(auth.Config{Store: store, LoadTimeout: time.Second})
+	logs := &lockedBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, nil))
+	store.Logger = logger
+	v := auth.New(auth.Config{Store: store, LoadTimeout: time.Second, Logger: logger})
 	done := make(chan struct{})
 	go func() { defer close(done); v.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	srv := httptest.NewServer(api.NewServer(api.Config{Environment: keygate.Live}, app.New(store), v, nil))
 	t.Cleanup(srv.Close)
-	n := &faultNode{proxy: proxy, store: store, api: srv.URL, v: v, other: app.New(other)}
+	n := &faultNode{proxy: proxy, store: store, api: srv.URL, v: v, other: app.New(other), logs: logs}
 	n.acc, err = n.other.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"})
 	require.NoError(t, err)
 	require.Eventually(t, v.Started, 10*time.Second, 10*time.Millisecond)
@@ -145,9 +151,15 @@ func (n *faultNode) inForce(t *testing.T, token, msg string) {
 	}, time.Second, 10*time.Millisecond, msg)
 }
 
+// logged counts the lines of the node's log that contain msg.
+func (n *faultNode) logged(msg string) int {
+	return strings.Count(n.logs.String(), msg)
+}
+
 // TestFaultListenCut stalls the LISTEN connection alone: a revocation made
 // meanwhile is in force within a second all the same, through the polling
-// behind LISTEN; and after the connection comes back.
+// behind LISTEN; and after the connection comes back. Every failure to
+// listen is counted, and logged once until the connection is back.
 func TestFaultListenCut(t *testing.T) {
 	t.Parallel()
 	n := startFaultNode(t, true)
@@ -162,10 +174,14 @@ func TestFaultListenCut(t *testing.T) {
 	n.proxy.DropAll()
 	n.revoke(t, k1)
 	n.inForce(t, t1, "a revocation during the LISTEN cut is in force within 1 s")
+	require.Eventually(t, func() bool { return n.store.ListenErrors.Load() >= 2 }, 60*time.Second, 10*time.Millisecond,
+		"the cut and a failed reconnection are counted")
 	n.proxy.Resume()
 	n.revoke(t, k2)
 	n.inForce(t, t2, "and after the connection is back")
-	require.Eventually(t, func() bool { return n.store.ListenErrors.Load() > 0 }, 10*time.Second, 10*time.Millisecond, "the cut is counted")
+	require.Eventually(t, func() bool { return n.logged("LISTEN connection back") == 1 }, 60*time.Second, 10*time.Millisecond,
+		"the connection's return is logged")
+	require.Equal(t, 1, n.logged("LISTEN connection failed"), "%d failures, logged once: %s", n.store.ListenErrors.Load(), n.logs)
 }
 
 // TestFaultDropAll drops every connection of the node and refuses new ones
@@ -229,4 +245,12 @@ func TestFaultPause10s(t *testing.T) {
 	n.inForce(t, t1, "the revocation made during the stall is in force within 1 s")
 	require.Eventually(t, func() bool { s, _, _ := n.get(t, t2); return s == 200 }, 5*time.Second, 10*time.Millisecond, "recovered without a restart")
 	require.Eventually(t, func() bool { s, _ := n.readyz(t); return s == 200 }, 10*time.Second, 50*time.Millisecond)
+
+	// The feed was polled, and failed, every second or so of the outage:
+	// logged once as it began, once as the cache was dropped, once as it
+	// ended.
+	require.Eventually(t, func() bool { return n.logged("auth: change feed readable again") > 0 }, 10*time.Second, 10*time.Millisecond)
+	for _, msg := range []string{"auth: can't read the change feed", "dropped the cache", "auth: change feed readable again"} {
+		require.Equal(t, 1, n.logged(msg), "%q logged once per outage: %s", msg, n.logs)
+	}
 }
