@@ -61,6 +61,7 @@ func setupOn(t *testing.T, db keygate.Store, tune func(*api.Config)) *bundle {
 		defer close(done)
 		v.Run(ctx)
 	}()
+	require.Eventually(t, v.Started, 30*time.Second, time.Millisecond, "the verifier follows the change feed (else /readyz answers 503)")
 	b := &bundle{ctx: ctx, svc: svc, clock: clock}
 	metrics := api.NewMetrics()
 	serve := func(env keygate.Environment) *httptest.Server {
