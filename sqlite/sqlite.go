@@ -71,7 +71,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{Path: path, DB: sqlstore.New(writer, reader, sqlstore.Dialect{
-		Name: "sqlite", Queries: queries, IsUniqueViolation: isUniqueViolation,
+		Name: "sqlite", Queries: queries, IsUniqueViolation: isUniqueViolation, PrepareInTx: true,
 	})}
 	if db.Applied, err = sqlstore.Migrate(ctx, writer, files, "migrations", ""); err != nil {
 		db.Close()

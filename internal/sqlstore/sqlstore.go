@@ -20,6 +20,10 @@ type Dialect struct {
 	// IsUniqueViolation reports whether err is the engine's unique-constraint
 	// violation, by the driver's error code.
 	IsUniqueViolation func(error) bool
+	// PrepareInTx runs transactions' named queries as statements prepared
+	// once per connection (SQLite, whose driver parses every query it is
+	// given; pgx keeps its own cache of prepared statements).
+	PrepareInTx bool
 }
 
 // DB implements keygate.Store over a writer and a reader pool. For SQLite
@@ -33,6 +37,9 @@ type DB struct {
 	// KeyPrefix has read it; API keys read carry it.
 	keyPrefix atomic.Value
 	stmts     sync.Map // query → *sql.Stmt on reader, for ReadDirect
+	// writerStmts and readerStmts are the pools' prepared statements for
+	// transactions, if the dialect asks for them (PrepareInTx).
+	writerStmts, readerStmts *stmtCache
 }
 
 var _ keygate.Store = (*DB)(nil)
@@ -40,26 +47,37 @@ var _ keygate.Store = (*DB)(nil)
 // New returns a store over writer and reader. It does not take ownership of
 // the pools until Close, which closes both.
 func New(writer, reader *sql.DB, d Dialect) *DB {
-	return &DB{writer: writer, reader: reader, dialect: d}
+	db := &DB{writer: writer, reader: reader, dialect: d}
+	if d.PrepareInTx {
+		db.writerStmts = newStmtCache(writer, d.Queries)
+		db.readerStmts = newStmtCache(reader, d.Queries)
+	}
+	return db
 }
 
 // Update implements keygate.Store.
 func (db *DB) Update(ctx context.Context, fn func(keygate.Tx) error) error {
-	return db.run(ctx, db.writer, nil, true, fn)
+	return db.run(ctx, db.writer, db.writerStmts, nil, true, fn)
 }
 
 // View implements keygate.Store.
 func (db *DB) View(ctx context.Context, fn func(keygate.Tx) error) error {
-	return db.run(ctx, db.reader, &sql.TxOptions{ReadOnly: true}, false, fn)
+	return db.run(ctx, db.reader, db.readerStmts, &sql.TxOptions{ReadOnly: true}, false, fn)
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, write bool, fn func(keygate.Tx) error) error {
+func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sql.TxOptions, write bool, fn func(keygate.Tx) error) error {
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return db.internal("begin transaction", err)
 	}
+	var q querier = sqlTx
+	if stmts != nil {
+		cached := &cachedTx{tx: sqlTx, cache: stmts}
+		q = cached
+		defer func() { stmts.prepare(context.WithoutCancel(ctx), cached.missing) }() // after the rollback below
+	}
 	defer sqlTx.Rollback()
-	tx := &Tx{tx: sqlTx, db: db, write: write}
+	tx := &Tx{tx: q, db: db, write: write}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -89,6 +107,10 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close implements keygate.Store.
 func (db *DB) Close() error {
 	db.closeStmts()
+	if db.writerStmts != nil {
+		db.writerStmts.close()
+		db.readerStmts.close()
+	}
 	err := db.reader.Close()
 	if db.writer != db.reader {
 		err = errors.Join(err, db.writer.Close())
