@@ -41,9 +41,15 @@ func main() {
 	rate := flag.Int("rate", 0, "events a second at most in the live run; 0 for as fast as they can be made")
 	perDest := flag.Int("per-destination", 0, "deliveries in flight to the destination at once; 0 for the dispatcher's default")
 	pgURL := flag.String("postgres", "", "PostgreSQL URL; unset for SQLite")
+	only := flag.String("run", "", "live or backlog: that run only; unset for both")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of both runs to this file")
 	flag.Parse()
+	stop := must(benchdb.StartCPUProfile(*cpuProfile))
+	defer stop()
 	for _, backlog := range []bool{false, true} {
-		run(*pgURL, *events, *clients, *rate, *perDest, backlog)
+		if *only == "" || (*only == "backlog") == backlog {
+			run(*pgURL, *events, *clients, *rate, *perDest, backlog)
+		}
 	}
 }
 
@@ -103,6 +109,7 @@ func run(pgURL string, events, clients, rate, perDest int, backlog bool) {
 	if !backlog {
 		startDispatcher()
 	}
+	cpu0 := must(benchdb.ReadCPU(ctx, pgURL, "deliveries"))
 	began := time.Now()
 	produce(ctx, svc, sc, acc.ID, events, clients, rate, backlog)
 	made := time.Since(began)
@@ -110,6 +117,7 @@ func run(pgURL string, events, clients, rate, perDest int, backlog bool) {
 		rc.mu.Lock()
 		rc.lat = rc.lat[:0]
 		rc.mu.Unlock()
+		cpu0 = must(benchdb.ReadCPU(ctx, pgURL, "deliveries"))
 		began = time.Now()
 		startDispatcher()
 	}
@@ -119,6 +127,7 @@ func run(pgURL string, events, clients, rate, perDest int, backlog bool) {
 		log.Fatalf("only %d of %d delivered", rc.got.Load(), events)
 	}
 	elapsed := time.Unix(0, rc.last.Load()).Sub(began)
+	cpu := must(benchdb.ReadCPU(ctx, pgURL, "deliveries")).Sub(cpu0)
 	name := "live"
 	if backlog {
 		name = "backlog"
@@ -133,7 +142,13 @@ func run(pgURL string, events, clients, rate, perDest int, backlog bool) {
 		fmt.Printf("; event to delivery p50 %v, p99 %v, max %v", lat[len(lat)/2].Round(time.Millisecond),
 			lat[len(lat)*99/100].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
 	}
-	fmt.Println()
+	what := "delivery (the dispatcher and the receiver)"
+	if !backlog {
+		what = "event made and delivered"
+	}
+	fmt.Printf("\n  CPU per %s: %v (this process %v, server backends %v), so at most %.0f/s per core\n", what,
+		(cpu.Total() / time.Duration(events)).Round(time.Microsecond), (cpu.Self / time.Duration(events)).Round(time.Microsecond),
+		(cpu.Server / time.Duration(events)).Round(time.Microsecond), float64(events)/cpu.Total().Seconds())
 	cancel()
 	<-dispatched
 }

@@ -31,6 +31,7 @@ func main() {
 	perClient := flag.Int("keys", 4, "how many keys each client changes in turn")
 	duration := flag.Duration("duration", 10*time.Second, "how long to measure")
 	pgURL := flag.String("postgres", "", "PostgreSQL URL; unset for SQLite")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured part to this file")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -54,6 +55,8 @@ func main() {
 
 	var changes, failures atomic.Int64
 	var wg sync.WaitGroup
+	stopProfile := must(benchdb.StartCPUProfile(*cpuProfile))
+	cpu0 := must(benchdb.ReadCPU(ctx, *pgURL, "writes"))
 	began := time.Now()
 	deadline := began.Add(*duration)
 	for c := range *clients {
@@ -74,9 +77,17 @@ func main() {
 	}
 	wg.Wait()
 	elapsed := time.Since(began)
+	cpu := must(benchdb.ReadCPU(ctx, *pgURL, "writes")).Sub(cpu0)
+	stopProfile()
+	n := changes.Load()
 	fmt.Printf("engine: %s, nodes: %d, clients: %d, keys: %d\n", benchdb.Engine(*pgURL), *nodes, *clients, *clients**perClient)
-	fmt.Printf("key changes: %d in %v: %.0f/s (%d failed)\n", changes.Load(), elapsed.Round(time.Millisecond),
-		float64(changes.Load())/elapsed.Seconds(), failures.Load())
+	fmt.Printf("key changes: %d in %v: %.0f/s (%d failed)\n", n, elapsed.Round(time.Millisecond),
+		float64(n)/elapsed.Seconds(), failures.Load())
+	if n > 0 {
+		fmt.Printf("CPU per key change: %v (bench process %v, server backends %v): at most %.0f/s per core\n",
+			(cpu.Total() / time.Duration(n)).Round(time.Microsecond), (cpu.Self / time.Duration(n)).Round(time.Microsecond),
+			(cpu.Server / time.Duration(n)).Round(time.Microsecond), float64(n)/cpu.Total().Seconds())
+	}
 	checkFeed(ctx, svcs[len(svcs)-1].Store, start, changes.Load())
 }
 

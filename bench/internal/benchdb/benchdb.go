@@ -4,6 +4,7 @@ package benchdb
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 
@@ -38,5 +39,14 @@ func Opener(ctx context.Context, pgURL, name string) (open func() (keygate.Store
 	if err != nil {
 		return nil, nil, err
 	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
+	q := u.Query()
+	q.Set("application_name", appName(name)) // for ReadCPU
+	u.RawQuery = q.Encode()
+	dbURL = u.String()
 	return func() (keygate.Store, error) { return postgres.Open(ctx, dbURL) }, drop, nil
 }
