@@ -84,19 +84,28 @@ func (db *DB) SequenceChanges(ctx context.Context) error {
 	return nil
 }
 
-// sequenceChangesOf makes sure the committed change rows ids are numbered:
-// it waits for the change lock and numbers every unnumbered change, unless
-// a run before it already numbered these.
+// sequenceChangesOf makes sure the committed change rows ids are numbered
+// before it returns. The writers of one node share the numbering
+// (sequencer): a writer joins the next run, and one run numbers the rows
+// of every writer that joined it, so that the node takes the change lock
+// once per run instead of once per write.
 func (db *DB) sequenceChangesOf(ctx context.Context, ids []int64) error {
-	q, ok := db.dialect.Queries["SequenceChangesOf"]
-	if !ok || len(ids) == 0 {
+	if _, ok := db.dialect.Queries["SequenceChangesOf"]; !ok || len(ids) == 0 {
 		return nil
 	}
+	return db.seq.number(ctx, ids, db.runSequenceChangesOf)
+}
+
+// runSequenceChangesOf runs SequenceChangesOf for the rows ids: it waits
+// for the change lock and numbers every unnumbered change, unless a run
+// before it (of any node) already numbered all of these.
+func (db *DB) runSequenceChangesOf(ctx context.Context, ids []int64) error {
 	list := make([]string, len(ids))
 	for i, id := range ids {
 		list[i] = strconv.FormatInt(id, 10)
 	}
-	if _, err := db.writer.ExecContext(ctx, strings.Replace(q, "/*ids*/0", strings.Join(list, ","), 1)); err != nil {
+	q := strings.Replace(db.dialect.Queries["SequenceChangesOf"], "/*ids*/0", strings.Join(list, ","), 1)
+	if _, err := db.writer.ExecContext(ctx, q); err != nil {
 		return db.internal("SequenceChangesOf", err)
 	}
 	return nil

@@ -36,7 +36,8 @@ type DB struct {
 	// keyPrefix is the database's recorded key prefix (a string), once
 	// KeyPrefix has read it; API keys read carry it.
 	keyPrefix atomic.Value
-	stmts     sync.Map // query → *sql.Stmt on reader, for ReadDirect
+	stmts     sync.Map  // query → *sql.Stmt on reader, for ReadDirect
+	seq       sequencer // numbers the change rows writers committed
 	// writerStmts and readerStmts are the pools' prepared statements for
 	// transactions, if the dialect asks for them (PrepareInTx).
 	writerStmts, readerStmts *stmtCache
