@@ -73,6 +73,10 @@ func (rc *receiver) received() [][]byte {
 	return append([][]byte(nil), rc.bodies...)
 }
 
+// eventually bounds the waits for deliveries: generous, since the machine
+// may be loaded; a test that passes waits only as long as it needs.
+const eventually = time.Minute
+
 type bundle struct {
 	ctx  context.Context
 	svc  *app.Service
@@ -158,7 +162,7 @@ func TestWebhooks(t *testing.T) {
 	_, err = b.svc.RevokeAPIKey(b.ctx, sc, k.ID)
 	require.NoError(t, err)
 
-	require.Eventually(t, func() bool { return len(rc.received()) == 3 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(rc.received()) == 3 }, eventually, 10*time.Millisecond)
 	seen := map[string]bool{}
 	for _, body := range rc.received() {
 		var ev paddlenotification.APIKeyRevoked // every api_key.* event has this shape
@@ -189,7 +193,7 @@ func TestWebhooks(t *testing.T) {
 			}
 		}
 		return true
-	}, 5*time.Second, 10*time.Millisecond)
+	}, eventually, 10*time.Millisecond)
 	n := b.notificationsOf(t, s.ID)[0]
 	require.Equal(t, 1, n.TimesAttempted)
 	logs, _, err := b.svc.ListNotificationLogs(b.ctx, sc, n.ID, keygate.Page{})
@@ -212,14 +216,14 @@ func TestRetries(t *testing.T) {
 	rc.status.Store(503)
 	_, _, err := b.svc.CreateAPIKey(b.ctx, app.AccountScope(b.acc.ID), b.acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"price.read"}})
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return rc.failed.Load() >= 2 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return rc.failed.Load() >= 2 }, eventually, 5*time.Millisecond)
 	rc.status.Store(0)
-	require.Eventually(t, func() bool { return len(rc.received()) == 1 }, 5*time.Second, 10*time.Millisecond, "a retry delivers once the receiver is back")
+	require.Eventually(t, func() bool { return len(rc.received()) == 1 }, eventually, 10*time.Millisecond, "a retry delivers once the receiver is back")
 	var n *keygate.Notification
 	require.Eventually(t, func() bool {
 		n = b.notificationsOf(t, s.ID)[0]
 		return n.Status == keygate.NotificationDelivered
-	}, 5*time.Second, 10*time.Millisecond)
+	}, eventually, 10*time.Millisecond)
 	require.GreaterOrEqual(t, n.TimesAttempted, 3)
 	logs, _, err := b.svc.ListNotificationLogs(b.ctx, app.AccountScope(b.acc.ID), n.ID, keygate.Page{})
 	require.NoError(t, err)
@@ -236,7 +240,7 @@ func TestRetries(t *testing.T) {
 	require.Eventually(t, func() bool {
 		list := b.notificationsOf(t, s.ID)
 		return list[len(list)-1].Status == keygate.NotificationFailed
-	}, 5*time.Second, 10*time.Millisecond)
+	}, eventually, 10*time.Millisecond)
 	list := b.notificationsOf(t, s.ID)
 	require.Equal(t, 4, list[len(list)-1].TimesAttempted)
 	require.Equal(t, before+4, rc.failed.Load())
@@ -254,7 +258,7 @@ func TestUnreachable(t *testing.T) {
 	s := b.destination(t, keygate.DestinationURL, dead, keygate.EventAPIKeyCreated)
 	_, _, err := b.svc.CreateAPIKey(b.ctx, app.AccountScope(b.acc.ID), b.acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"price.read"}})
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return b.notificationsOf(t, s.ID)[0].Status == keygate.NotificationFailed }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return b.notificationsOf(t, s.ID)[0].Status == keygate.NotificationFailed }, eventually, 10*time.Millisecond)
 	logs, _, err := b.svc.ListNotificationLogs(b.ctx, app.AccountScope(b.acc.ID), b.notificationsOf(t, s.ID)[0].ID, keygate.Page{})
 	require.NoError(t, err)
 	require.Zero(t, logs[0].ResponseCode)
@@ -273,9 +277,9 @@ func TestEmail(t *testing.T) {
 	require.NoError(t, err)
 	_, err = b.svc.RevokeAPIKey(b.ctx, sc, k.ID)
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return b.notificationsOf(t, s.ID)[0].TimesAttempted >= 1 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return b.notificationsOf(t, s.ID)[0].TimesAttempted >= 1 }, eventually, 10*time.Millisecond)
 	b.smtp.Refuse(false)
-	require.Eventually(t, func() bool { return len(b.smtp.Messages()) == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(b.smtp.Messages()) == 1 }, eventually, 10*time.Millisecond)
 
 	m := b.smtp.Messages()[0]
 	require.Equal(t, "keygate@example.com", m.From)
@@ -285,7 +289,7 @@ func TestEmail(t *testing.T) {
 	require.Contains(t, body, `The API key "CRM sync" (pdl_sdbx_apikey_`)
 	require.Contains(t, body, "reactivated within 60 minutes")
 
-	require.Eventually(t, func() bool { return b.notificationsOf(t, s.ID)[0].Status == keygate.NotificationDelivered }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return b.notificationsOf(t, s.ID)[0].Status == keygate.NotificationDelivered }, eventually, 10*time.Millisecond)
 	logs, _, err := b.svc.ListNotificationLogs(b.ctx, sc, b.notificationsOf(t, s.ID)[0].ID, keygate.Page{})
 	require.NoError(t, err)
 	require.Equal(t, 451, logs[0].ResponseCode, "the refusal is logged")
