@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,4 +98,46 @@ func TestSharedRateLimit(t *testing.T) {
 		status, _ := hit(t, u, "198.51.100.1")
 		require.NotEqual(t, http.StatusTooManyRequests, status)
 	}
+}
+
+// countingCounter counts the calls to the database of the shared limits.
+type countingCounter struct {
+	keygate.RequestCounter
+	calls atomic.Int64
+}
+
+func (c *countingCounter) AddRequestCounts(ctx context.Context, node string, counts []keygate.RequestCount, now time.Time) ([]keygate.RequestCount, int, error) {
+	c.calls.Add(1)
+	return c.RequestCounter.AddRequestCounts(ctx, node, counts, now)
+}
+
+// TestSharedLimitsNoWritePerRequest checks that the shared rate limit
+// counts requests locally: until a share is due, a hundred requests call
+// the database not once, and yet are counted against the limit.
+func TestSharedLimitsNoWritePerRequest(t *testing.T) {
+	t.Parallel()
+	u, _ := storetest.PostgresSchema(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, err := postgres.Open(ctx, u)
+	require.NoError(t, err)
+	defer db.Close()
+	counter := &countingCounter{RequestCounter: db}
+	shared := api.NewSharedLimits(counter, time.Hour, nil) // no share due during the test
+	done := make(chan struct{})
+	go func() { defer close(done); shared.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	srv := httptest.NewServer(api.NewServer(api.Config{
+		Environment: keygate.Live, RateLimit: 60, SharedLimits: shared,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+	}, app.New(db), auth.New(auth.Config{Store: db}), nil))
+	defer srv.Close()
+	admitted := 0
+	for range 100 {
+		if status, _ := hit(t, srv.URL, "203.0.113.7"); status != http.StatusTooManyRequests {
+			admitted++
+		}
+	}
+	require.Equal(t, 60, admitted, "counted locally against the limit")
+	require.Zero(t, counter.calls.Load(), "no database call per request")
 }
