@@ -41,7 +41,7 @@ func (s *Server) handleKeyPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		var buf bytes.Buffer
-		if err := s.pages["key.html"].ExecuteTemplate(&buf, sec.Template, data); err != nil {
+		if err := pages()["key.html"].ExecuteTemplate(&buf, sec.Template, data); err != nil {
 			s.serveError(w, r, fmt.Errorf("render %s: %w", sec.Template, err))
 			return
 		}

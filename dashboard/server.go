@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/keygate/keygate"
@@ -52,7 +53,6 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	svc     *app.Service
-	pages   map[string]*template.Template
 	handler http.Handler
 }
 
@@ -64,7 +64,7 @@ func NewServer(cfg Config, svc *app.Service) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, svc: svc, pages: parsePages()}
+	s := &Server{cfg: cfg, svc: svc}
 	s.handler = secure(s.routes())
 	return s
 }
@@ -176,6 +176,12 @@ var funcs = template.FuncMap{
 	},
 }
 
+// pages returns every page parsed with the layout. It parses them on its
+// first call, once per process and shared by both environments' dashboards:
+// parsing takes tens of milliseconds of CPU, which `keygate serve` need not
+// spend before it is ready (docs/performance.md, "Start").
+var pages = sync.OnceValue(parsePages)
+
 // parsePages parses each page with the layout.
 func parsePages() map[string]*template.Template {
 	// The layout and the partials every page may use: the key form's
@@ -222,7 +228,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		p.CSRF = p.Session.CSRFToken
 	}
 	var buf bytes.Buffer
-	if err := s.pages[name].ExecuteTemplate(&buf, "layout.html", p); err != nil {
+	if err := pages()[name].ExecuteTemplate(&buf, "layout.html", p); err != nil {
 		if name == "error.html" { // nothing left to render with
 			s.cfg.Logger.ErrorContext(r.Context(), "dashboard: render", "request_id", wire.RequestID(r), "page", name, "err", err)
 			w.WriteHeader(http.StatusInternalServerError)
