@@ -30,13 +30,19 @@ func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS, dir, lock string) (app
 		return nil, err
 	}
 	sort.Strings(files)
-	if err := checkSchemaVersion(ctx, db, files, lock); err != nil {
+	recorded, err := checkSchemaVersion(ctx, db, files, lock)
+	if err != nil {
 		return nil, err
 	}
 	for _, f := range files {
 		version := strings.TrimSuffix(path.Base(f), ".up.sql")
 		if !versionPattern.MatchString(version) {
 			return applied, fmt.Errorf("migration file %s: name must be NNNN_name.up.sql", f)
+		}
+		if recorded[version] {
+			// Recorded migrations stay recorded: no transaction of its own
+			// is needed to skip it, which spares every start one per file.
+			continue
 		}
 		ok, err := migrateFile(ctx, db, fsys, f, version, lock)
 		if err != nil {
@@ -106,9 +112,9 @@ func (e *SchemaTooNewError) Error() string {
 }
 
 // checkSchemaVersion refuses a database with a recorded migration that is
-// not among files. It runs under lock, so it does not race with a newer
-// node migrating at the same moment.
-func checkSchemaVersion(ctx context.Context, db *sql.DB, files []string, lock string) error {
+// not among files, and returns the recorded ones. It runs under lock, so it
+// does not race with a newer node migrating at the same moment.
+func checkSchemaVersion(ctx context.Context, db *sql.DB, files []string, lock string) (map[string]bool, error) {
 	known := map[string]bool{}
 	var newest string
 	for _, f := range files {
@@ -118,37 +124,39 @@ func checkSchemaVersion(ctx context.Context, db *sql.DB, files []string, lock st
 	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer tx.Rollback()
 	if lock != "" {
 		if _, err := tx.ExecContext(ctx, lock); err != nil {
-			return fmt.Errorf("lock: %w", err)
+			return nil, fmt.Errorf("lock: %w", err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, createMigrations); err != nil {
-		return err
+		return nil, err
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	recorded := map[string]bool{}
 	var needs string
 	for rows.Next() {
 		var v string
 		if err := rows.Scan(&v); err != nil {
-			return err
+			return nil, err
 		}
+		recorded[v] = true
 		if !known[v] {
 			needs = max(needs, v)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if needs != "" {
-		return &SchemaTooNewError{Needs: needs, Knows: newest}
+		return nil, &SchemaTooNewError{Needs: needs, Knows: newest}
 	}
-	return tx.Commit()
+	return recorded, tx.Commit()
 }
