@@ -118,6 +118,12 @@ type Tx interface {
 	// CodeNotFound if there is none. Callers acting for an account must
 	// check the key's AccountID.
 	FindAPIKeyByID(ctx context.Context, id string) (*APIKey, error)
+	// EachRecentAPIKey calls fn with the standard (not legacy) API keys in
+	// service at now (active, unexpired) that were used at least once, the
+	// most recently used first, at most limit of them, and stops at fn's
+	// first error, which it returns. fn must not use the Tx: rows are still
+	// being read. It is what a starting node loads into its cache.
+	EachRecentAPIKey(ctx context.Context, now time.Time, limit int, fn func(*APIKey) error) error
 	// FindAPIKeyByHash returns the key whose secret hash is hash in env, for
 	// legacy keys, which carry no ID; CodeNotFound if there is none.
 	FindAPIKeyByHash(ctx context.Context, env Environment, hash []byte) (*APIKey, error)

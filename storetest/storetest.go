@@ -74,6 +74,7 @@ func Run(t *testing.T, h Harness) {
 		"ExposureLowRisk":      testExposureLowRiskAndDuplicates,
 		"ExposureConcurrent":   testExposureConcurrent,
 		"SignInAttempts":       testSignInAttempts,
+		"RecentAPIKeys":        testRecentAPIKeys,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

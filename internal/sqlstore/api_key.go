@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/keygate/keygate"
 )
@@ -51,6 +52,27 @@ func (tx *Tx) FindAPIKeyByID(ctx context.Context, id string) (*keygate.APIKey, e
 		name = "FindAPIKeyByIDForUpdate"
 	}
 	return tx.findAPIKey(ctx, name, id, id)
+}
+
+// EachRecentAPIKey implements keygate.Tx: one statement whose rows are
+// passed to fn as they are read, so that memory does not grow with limit.
+func (tx *Tx) EachRecentAPIKey(ctx context.Context, now time.Time, limit int, fn func(*keygate.APIKey) error) error {
+	const name = "FindRecentAPIKeys"
+	rows, err := tx.tx.QueryContext(ctx, tx.query(name), utc(now), limit)
+	if err != nil {
+		return tx.translate(name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		k, err := tx.scanAPIKey(rows)
+		if err != nil {
+			return tx.translate(name, err)
+		}
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return tx.translateIf(name, rows.Err())
 }
 
 // FindAPIKeyByHash implements keygate.Tx.

@@ -13,7 +13,7 @@ import (
 var RequiredQueries = []string{
 	"CreateAccount", "FindAccountByID", "FindAccounts", "CountAccounts",
 	"CreateUser", "FindUserByEmail",
-	"CreateAPIKey", "FindAPIKeyByID", "FindAPIKeyByIDForUpdate", "FindAPIKeyByHash",
+	"CreateAPIKey", "FindAPIKeyByID", "FindAPIKeyByIDForUpdate", "FindAPIKeyByHash", "FindRecentAPIKeys",
 	"FindAPIKeys", "CountAPIKeys", "UpdateAPIKey",
 	"CreateEvent", "FindEvents", "CountEvents",
 	"LockChanges", "RecordChange", "NotifyChange", "FindChanges", "LastChangeSeq", "TouchAPIKey",

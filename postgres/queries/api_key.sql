@@ -57,3 +57,17 @@ SELECT count(*) FROM (
            IN (SELECT jsonb_array_elements_text($3::jsonb)))
     LIMIT $5
 ) AS capped;
+
+-- name: FindRecentAPIKeys
+-- $1 now, $2 limit: the standard keys in service that were used at least
+-- once, the most recently used first: what a starting node loads into its
+-- cache (auth.Config.WarmKeys). No index serves it: one scan and a sort of
+-- the used keys, once per start, in the background, rather than an index
+-- that every write of last uses would have to maintain.
+SELECT id, account_id, environment, name, description, status, permissions, rotatable, legacy,
+    secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at,
+    expiring_notified_at
+FROM api_keys
+WHERE status = 'active' AND legacy = false AND last_used_at IS NOT NULL
+    AND (expires_at IS NULL OR expires_at > $1)
+ORDER BY last_used_at DESC LIMIT $2;
