@@ -43,6 +43,9 @@ func (v *Verifier) Run(ctx context.Context) error {
 	if v.systemClock {
 		go v.keepTime(ctx)
 	}
+	if v.cfg.WarmKeys > 0 {
+		v.warmOnce.Do(func() { go v.warm(ctx) })
+	}
 
 	var notices <-chan struct{}
 	if n, ok := v.cfg.Store.(keygate.ChangeNotifier); ok {

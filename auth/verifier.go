@@ -35,6 +35,12 @@ type Config struct {
 	FlushInterval time.Duration
 	// MaxEntries bounds the number of cached credentials; default 2^20.
 	MaxEntries int
+	// WarmKeys is how many of the API keys used most recently Run loads
+	// into the cache when it starts, in the background (see warm); 0, the
+	// default, loads none. It is bounded by MaxEntries.
+	WarmKeys int
+	// WarmTime bounds the warm-up; default 1 minute.
+	WarmTime time.Duration
 	// LoadTimeout bounds one store read on a miss; default 5 s.
 	LoadTimeout time.Duration
 	// KeyPrefix is the prefix of the deployment's standard API keys; ""
@@ -99,6 +105,13 @@ type Verifier struct {
 	dropped      atomic.Bool
 	following    atomic.Bool // a read of the change feed is running
 
+	// The warm-up Run starts (warm.go): the invalidations it must know of
+	// while it runs, when it ends, and how many keys it cached.
+	warming  atomic.Pointer[warmLog]
+	warmOnce sync.Once
+	warmDone chan struct{}
+	warmed   atomic.Int64
+
 	Metrics *Metrics
 }
 
@@ -115,6 +128,7 @@ func New(cfg Config) *Verifier {
 	cfg.NegativeTTL = cmpOr(cfg.NegativeTTL, time.Minute)
 	cfg.FlushInterval = cmpOr(cfg.FlushInterval, 30*time.Second)
 	cfg.LoadTimeout = cmpOr(cfg.LoadTimeout, 5*time.Second)
+	cfg.WarmTime = cmpOr(cfg.WarmTime, time.Minute)
 	if cfg.MaxEntries <= 0 {
 		cfg.MaxEntries = 1 << 20
 	}
@@ -127,11 +141,15 @@ func New(cfg Config) *Verifier {
 	if cfg.DocsURL == "" {
 		cfg.DocsURL = "https://developer.paddle.com"
 	}
-	return &Verifier{
+	v := &Verifier{
 		cfg: cfg, cache: newCache(cfg.MaxEntries), legacy: newDigestCache(cfg.MaxEntries / 16), clients: newCache(cfg.MaxEntries / 4), partners: newCache(1 << 12),
 		legacyIDs: map[string]string{}, clientIDs: map[string]string{}, Metrics: newMetrics(), systemClock: systemClock,
-		clockWake: make(chan struct{}, 1),
+		clockWake: make(chan struct{}, 1), warmDone: make(chan struct{}),
 	}
+	if cfg.WarmKeys <= 0 {
+		close(v.warmDone)
+	}
+	return v
 }
 
 func cmpOr(d, def time.Duration) time.Duration {
@@ -392,6 +410,7 @@ func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, fi
 // change commits; the change feed calls it for changes of other processes.
 func (v *Verifier) Invalidate(entityID string) {
 	v.gen.Add(1)
+	v.noteWarm(entityID)
 	v.cache.remove(credential.IDBody(entityID))
 	v.partners.remove(credential.IDBody(entityID))
 	v.legacyMu.Lock()
@@ -417,6 +436,7 @@ func keyRecord(k *keygate.APIKey, err error) (*record, error) {
 // invalidateAll forgets everything cached.
 func (v *Verifier) invalidateAll() {
 	v.gen.Add(1)
+	v.noteWarmAll()
 	v.cache.clear()
 	v.legacy.clear()
 	v.clients.clear()
