@@ -80,6 +80,11 @@ type Config struct {
 	SandboxUpstreamURL string
 	RoutesFile         string
 	UpstreamTimeout    string
+	// WarmKeys is how many of the API keys used most recently serve loads
+	// into its cache at start, in the background ("0" turns it off);
+	// WarmTime bounds that warm-up.
+	WarmKeys string
+	WarmTime string
 	// VerifyAddr is the address of the verify endpoint; "" turns it off.
 	VerifyAddr string
 	// LogLevel is debug, info (every request), warn or error.
@@ -117,6 +122,8 @@ type Config struct {
 	upstreams                map[keygate.Environment]*url.URL
 	routes                   *gateway.RouteMap
 	upstreamTimeout          time.Duration
+	warmKeys                 int
+	warmTime                 time.Duration
 	logLevel                 slog.Level
 	addressPolicy            *keygate.AddressPolicy
 	hashBudget               *credential.HashBudget
@@ -143,6 +150,8 @@ func DefaultConfig() Config {
 		DeliveryPerDestination: strconv.Itoa(notify.DefaultPerDestination),
 		LiveRetries:            strconv.Itoa(keygate.LiveRetries.Retries),
 		SandboxRetries:         strconv.Itoa(keygate.SandboxRetries.Retries),
+		WarmKeys:               "1000000",
+		WarmTime:               "60s",
 		UpstreamTimeout:        "30s",
 		LogLevel:               "info",
 		GitHubScanningKeysURL:  secretscan.DefaultGitHubKeysURL,
@@ -204,6 +213,8 @@ func (c *Config) serveSettings() []setting {
 		{&c.SandboxUpstreamURL, "KEYGATE_SANDBOX_UPSTREAM_URL", "sandbox-upstream-url", "the operator's sandbox API, as --live-upstream-url"},
 		{&c.RoutesFile, "KEYGATE_ROUTES_FILE", "routes-file", "the gateway's route map: METHOD PATTERN permission|none [client_token] per line (default: Paddle's operations)"},
 		{&c.UpstreamTimeout, "KEYGATE_UPSTREAM_TIMEOUT", "upstream-timeout", "how long the gateway waits for the upstream's response headers"},
+		{&c.WarmKeys, "KEYGATE_WARM_KEYS", "warm-keys", "how many of the API keys used most recently to load into the cache at start, in the background (bounded by the cache's 1,048,576); 0 turns the warm-up off"},
+		{&c.WarmTime, "KEYGATE_WARM_TIME", "warm-time", "how long the warm-up of the cache at start may take at most"},
 		{&c.VerifyAddr, "KEYGATE_VERIFY_ADDR", "verify-addr", "address of the verify endpoint (POST /verify) for other services; unset: off"},
 		{&c.LogLevel, "KEYGATE_LOG_LEVEL", "log-level", "debug, info (a line per request), warn or error"},
 		{&c.PayoutSettingsURL, "KEYGATE_PAYOUT_SETTINGS_URL", "payout-settings-url", "where magic links with redirect=payout_settings lead"},
@@ -294,7 +305,7 @@ func (c *Config) validateServe() []error {
 	for _, d := range []struct {
 		env, v string
 		dst    *time.Duration
-	}{{"KEYGATE_EXPIRY_SCAN_INTERVAL", c.ExpiryScanInterval, &c.expiryScan}, {"KEYGATE_RETRY_BASE", c.RetryBase, &c.retryBase}, {"KEYGATE_DELIVERY_LEASE", c.DeliveryLease, &c.lease}} {
+	}{{"KEYGATE_EXPIRY_SCAN_INTERVAL", c.ExpiryScanInterval, &c.expiryScan}, {"KEYGATE_RETRY_BASE", c.RetryBase, &c.retryBase}, {"KEYGATE_DELIVERY_LEASE", c.DeliveryLease, &c.lease}, {"KEYGATE_WARM_TIME", c.WarmTime, &c.warmTime}} {
 		if v, err := time.ParseDuration(d.v); err != nil || v <= 0 {
 			errs = append(errs, fmt.Errorf("%s: %q is not a positive duration such as 30s or 5m", d.env, d.v))
 		} else {
@@ -315,6 +326,11 @@ func (c *Config) validateServe() []error {
 		errs = append(errs, fmt.Errorf("KEYGATE_DELIVERY_PER_DESTINATION: %q is not a whole number of deliveries, at least 1", c.DeliveryPerDestination))
 	} else {
 		c.perDestination = n
+	}
+	if n, err := strconv.Atoi(c.WarmKeys); err != nil || n < 0 {
+		errs = append(errs, fmt.Errorf("KEYGATE_WARM_KEYS: %q is not a whole number of keys (0 turns the warm-up off)", c.WarmKeys))
+	} else {
+		c.warmKeys = n
 	}
 	errs = append(errs, c.validateGateway()...)
 	errs = append(errs, c.validateHashBudget()...)

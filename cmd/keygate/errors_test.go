@@ -41,6 +41,8 @@ func TestErrors(t *testing.T) {
 		{"NothingToUpdate", nil, "", []string{"api-keys", "update", "apikey_01jkdpbhazdpn3wpcya45as9tg"}, 2, []string{"nothing to update"}},
 		{"BadDatabaseURL", map[string]string{"KEYGATE_DATABASE_URL": "mysql://x"}, "", []string{"migrate"}, 1,
 			[]string{"KEYGATE_DATABASE_URL: must be a postgres:// URL"}},
+		{"BadWarmUp", map[string]string{"KEYGATE_WARM_KEYS": "-1", "KEYGATE_WARM_TIME": "0s"}, "", []string{"serve"}, 1,
+			[]string{"KEYGATE_WARM_KEYS: \"-1\" is not a whole number of keys", "KEYGATE_WARM_TIME: \"0s\" is not a positive duration"}},
 		{"AllServeProblemsAtOnce", map[string]string{"KEYGATE_DATABASE_URL": "mysql://x", "KEYGATE_LIVE_API_ADDR": "nonsense", "KEYGATE_SANDBOX_DASHBOARD_ADDR": "127.0.0.1:8090",
 			"KEYGATE_RATE_LIMIT": "-1", "KEYGATE_LIVE_RETRIES": "many", "KEYGATE_RETRY_BASE": "soon", "KEYGATE_SMTP_URL": "mail.example.com", "KEYGATE_ENCRYPTION_KEY": "c2hvcnQ="}, "", []string{"serve"}, 1,
 			[]string{"KEYGATE_DATABASE_URL", "KEYGATE_LIVE_API_ADDR: \"nonsense\" is not a host:port address", "KEYGATE_SANDBOX_DASHBOARD_ADDR: \"127.0.0.1:8090\" is already the address of KEYGATE_LIVE_DASHBOARD_ADDR",

@@ -74,6 +74,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	var svc *app.Service
 	verifier := auth.New(auth.Config{Store: store, Logger: logger, DocsURL: c.cfg.DocsURL, KeyPrefix: c.cfg.KeyPrefix,
+		WarmKeys: c.cfg.warmKeys, WarmTime: c.cfg.warmTime,
 		CompleteRotation: func(ctx context.Context, keyID, rotationID string) error {
 			_, err := svc.CompleteRotation(ctx, keyID, rotationID)
 			return err
@@ -99,6 +100,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registry.MustRegister(verifier.Metrics.Collectors()...)
+	registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "keygate_auth_warmed_keys", Help: "API keys the warm-up at start has loaded into the cache (KEYGATE_WARM_KEYS).",
+	}, func() float64 { return float64(verifier.Warmed()) }))
+	registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "keygate_auth_warm_up_done", Help: "1 once the warm-up of the cache at start has ended (or is off), else 0.",
+	}, func() float64 {
+		select {
+		case <-verifier.WarmDone():
+			return 1
+		default:
+			return 0
+		}
+	}))
 	apiMetrics := api.NewMetrics()
 	registry.MustRegister(apiMetrics.Collectors()...)
 	registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
