@@ -6,6 +6,13 @@
 //
 //	go run ./bench/scale -keys 1000000                       # SQLite in a temporary directory
 //	go run ./bench/scale -keys 1000000 -postgres postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+//
+// With -warm it measures the warm-up of a starting node instead: every key
+// is given a last use, then a verifier starts with WarmKeys set to -keys,
+// and the time until its warm-up ends, the keys it cached and a sample of
+// first requests are reported.
+//
+//	go run ./bench/scale -keys 1000000 -warm
 package main
 
 import (
@@ -28,6 +35,7 @@ func main() {
 	misses := flag.Int("misses", 20_000, "how many cache misses to time")
 	cached := flag.Int("cached", 0, "how many keys to cache to measure memory; 0 for every key not yet used")
 	pgURL := flag.String("postgres", "", "PostgreSQL URL; unset for SQLite")
+	warm := flag.Bool("warm", false, "measure the warm-up of the cache at start instead")
 	flag.Parse()
 	ctx := context.Background()
 	// Keep half the keys unused for the memory measurement.
@@ -37,6 +45,12 @@ func main() {
 	defer cleanup()
 	store := must(open())
 	tokens := seed(ctx, store, *n)
+	if *warm {
+		touchAll(ctx, store, tokens)
+		store.Close()
+		measureWarm(ctx, open, tokens, *misses)
+		return
+	}
 	store.Close()
 
 	fmt.Printf("engine: %s, keys: %d\n", benchdb.Engine(*pgURL), *n)
