@@ -301,3 +301,40 @@ func TestStaleLoad(t *testing.T) {
 	_, err = b.auth("Bearer "+token, "")
 	require.Equal(t, auth.ErrInvalidToken, err, "the racing read must not have been cached")
 }
+
+// TestMissRacingRevocation revokes a key between the read of a miss and the
+// insert of what it found: the stale record must not stay cached, though
+// the change feed is not read again (its poll is an hour away).
+func TestMissRacingRevocation(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
+	require.NoError(t, err)
+	defer db.Close()
+	svc := app.New(db)
+	acc, err := svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"})
+	require.NoError(t, err)
+	k, token, err := svc.CreateAPIKey(ctx, app.AccountScope(acc.ID), acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"customer.read"}})
+	require.NoError(t, err)
+	v := auth.New(auth.Config{Store: db, PollInterval: time.Hour})
+	done := make(chan struct{})
+	go func() { defer close(done); v.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	require.Eventually(t, v.Started, 10*time.Second, time.Millisecond)
+
+	var once sync.Once
+	auth.SetBeforePut(v, func() {
+		once.Do(func() {
+			_, err := svc.RevokeAPIKey(ctx, app.AccountScope(acc.ID), k.ID)
+			require.NoError(t, err)
+			v.Invalidate(k.ID) // as the change feed would, or the node that revoked
+		})
+	})
+	check := func() error {
+		_, err := v.Authenticate(ctx, keygate.Live, "Bearer "+token, keygate.PermissionBit("customer.read"))
+		return err
+	}
+	require.NoError(t, check(), "the read came before the revocation")
+	require.ErrorIs(t, check(), auth.ErrInvalidToken, "the revocation is in force: the record read before it was not kept")
+}

@@ -112,6 +112,10 @@ type Verifier struct {
 	warmDone chan struct{}
 	warmed   atomic.Int64
 
+	// beforePut, if set (by tests), runs on a miss after the read and
+	// before its result is cached: where an invalidation can land.
+	beforePut func()
+
 	Metrics *Metrics
 }
 
@@ -363,7 +367,9 @@ func (v *Verifier) lookupPartner(ctx context.Context, id string, now int64) (*re
 // one key share one read. The result is cached only if no invalidation
 // happened since the read began, so a read that raced with a change can't
 // put a stale record back; and only once Run has begun following the
-// change feed.
+// change feed. The check comes after the insert too (see cacheRead): an
+// invalidation between a check and the insert would find nothing to
+// remove and leave the stale record cached.
 func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, find func(keygate.Tx) (*record, error)) (*record, error) {
 	gen := v.gen.Load()
 	// The read is bounded by LoadTimeout twice: by its context, and by
@@ -381,19 +387,14 @@ func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, fi
 			rec, err = find(tx)
 			return err
 		})
-		cacheable := v.started.Load() && v.gen.Load() == gen
 		switch {
 		case keygate.ErrorCode(err) == keygate.CodeNotFound:
-			if cacheable {
-				c.putAbsent(strings.Clone(key), now, now+v.cfg.NegativeTTL.Nanoseconds())
-			}
+			v.cacheRead(c, key, gen, func() { c.putAbsent(strings.Clone(key), now, now+v.cfg.NegativeTTL.Nanoseconds()) })
 			return (*record)(nil), nil
 		case err != nil:
 			return nil, err
 		}
-		if cacheable {
-			c.put(key, rec)
-		}
+		v.cacheRead(c, key, gen, func() { c.put(key, rec) })
 		return rec, nil
 	}):
 	case <-timeout.C:
@@ -403,6 +404,25 @@ func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, fi
 		return nil, res.Err
 	}
 	return res.Val.(*record), nil
+}
+
+// cacheRead caches what a read begun at invalidation generation gen found,
+// by put, unless Run is not following the feed or an invalidation came
+// since. An invalidation may come while put runs, or just before, after the
+// first check: Invalidate bumps the generation before it removes, so either
+// it removes the record put here or the check after put sees the new
+// generation and removes it.
+func (v *Verifier) cacheRead(c *cache, key string, gen uint64, put func()) {
+	if !v.started.Load() || v.gen.Load() != gen {
+		return
+	}
+	if v.beforePut != nil {
+		v.beforePut()
+	}
+	put()
+	if v.gen.Load() != gen {
+		c.remove(key)
+	}
 }
 
 // Invalidate forgets what is cached of a credential (by entity ID,
