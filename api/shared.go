@@ -43,11 +43,18 @@ type SharedLimits struct {
 	nodes    int
 	failing  bool
 	lastBeat time.Time
+	// busy says a request was counted since the last share began; the
+	// first to set it sends on wake, so that Run shares an interval later.
+	busy bool
+	wake chan struct{}
 }
 
 // heartbeatEvery is how often an idle node still tells the others it is
-// alive (so that they count it among the nodes sharing a client's limit).
-const heartbeatEvery = time.Second
+// alive (so that they count it among the nodes sharing a client's limit):
+// well within the time a node counts as alive after its last share
+// (postgres.nodeAlive, 10 s), and rarely enough that an idle node hardly
+// uses the database or the CPU.
+const heartbeatEvery = 3 * time.Second
 
 type sharedKey struct {
 	scope string
@@ -86,21 +93,39 @@ func NewSharedLimits(store keygate.RequestCounter, interval time.Duration, logge
 	b := make([]byte, 6)
 	rand.Read(b)
 	return &SharedLimits{store: store, node: host + "-" + hex.EncodeToString(b), interval: interval, logger: logger,
-		clients: map[sharedKey]*sharedClient{}, nodes: 1}
+		clients: map[sharedKey]*sharedClient{}, nodes: 1, wake: make(chan struct{}, 1)}
 }
 
-// Run shares the counts every interval until ctx ends.
+// Run shares the counts every interval while requests are counted, until
+// ctx ends. An idle node does not tick: it only beats every heartbeatEvery,
+// and the first request counted after that wakes it, to share an interval
+// later as a busy node would.
 func (s *SharedLimits) Run(ctx context.Context) {
-	tick := time.NewTicker(s.interval)
-	defer tick.Stop()
+	timer := time.NewTimer(s.interval)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
-			s.share(ctx, time.Now())
+		case <-s.wake:
+			timer.Reset(s.interval)
+			continue
+		case <-timer.C:
 		}
+		s.share(ctx, time.Now())
+		timer.Reset(s.nextShare())
 	}
+}
+
+// nextShare returns how long Run waits for the next share: an interval
+// while requests are counted, else until the next heartbeat.
+func (s *SharedLimits) nextShare() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.busy {
+		return s.interval
+	}
+	return heartbeatEvery
 }
 
 // allow counts a request from ip on scope against limit at now.
@@ -108,6 +133,13 @@ func (s *SharedLimits) allow(scope string, ip netip.Addr, limit int, now time.Ti
 	window := now.Truncate(time.Minute)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.busy {
+		s.busy = true
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
 	k := sharedKey{scope, ip}
 	c := s.clients[k]
 	if c == nil {
@@ -147,6 +179,7 @@ func (s *SharedLimits) allow(scope string, ip netip.Addr, limit int, now time.Ti
 // cluster's and reads back the totals.
 func (s *SharedLimits) share(ctx context.Context, now time.Time) {
 	s.mu.Lock()
+	s.busy = false
 	var batch []keygate.RequestCount
 	for k, c := range s.clients {
 		if c.pending == 0 && !c.tell && !c.refresh {
