@@ -129,7 +129,7 @@ func TestGitHubScanningEndToEnd(t *testing.T) {
 			// The account's user is e-mailed, though it has no destination;
 			// once, whichever node sends it.
 			require.Eventually(t, func() bool { return len(mail.Messages()) >= 1 }, 15*time.Second, 50*time.Millisecond, "the user gets an e-mail")
-			time.Sleep(3 * time.Second) // the other node's sender runs every 2 s
+			time.Sleep(3 * time.Second) // time for a second e-mail to show, were one sent
 			msgs := mail.Messages()
 			require.Len(t, msgs, 1)
 			require.Equal(t, []string{"owner@example.com"}, msgs[0].To)

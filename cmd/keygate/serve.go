@@ -33,8 +33,11 @@ import (
 const shutdownTimeout = 10 * time.Second
 
 // userMailInterval is how often e-mails to accounts' users (about
-// exposures) are sent.
-const userMailInterval = 2 * time.Second
+// exposures) are looked for when nothing wakes the sender: an exposure
+// reported to this node wakes it at once, so the poll only finds retries
+// (due minutes apart) and e-mails a failed node left; an idle node does not
+// query the database for them every few seconds.
+const userMailInterval = 30 * time.Second
 
 // surface is one listener: its name, address, and the handler to serve
 // once the address is bound (the API needs its own URL for links).
@@ -89,7 +92,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	})
 	userMailer := &notify.UserMailer{Store: store, Mailer: c.cfg.mailer, Logger: logger, Lease: c.cfg.lease}
 	svc = app.New(store)
-	svc.Changed, svc.Wake, svc.Sealer = verifier.Invalidate, dispatcher.Wake, sealer
+	userMailWake := make(chan struct{}, 1)
+	wake := func() {
+		dispatcher.Wake()
+		select {
+		case userMailWake <- struct{}{}:
+		default:
+		}
+	}
+	svc.Changed, svc.Wake, svc.Sealer = verifier.Invalidate, wake, sealer
 	if ok, err := svc.SealerOpensSecrets(ctx); err != nil {
 		logger.Warn("could not check KEYGATE_ENCRYPTION_KEY against the stored webhook secrets", "err", err)
 	} else if !ok {
@@ -128,8 +139,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var shared *api.SharedLimits
 	background := []func(context.Context){
 		dispatcher.Run,
-		func(ctx context.Context) { every(ctx, c.cfg.expiryScan, logger, "expiry scan", svc.NotifyExpiries) },
-		func(ctx context.Context) { every(ctx, userMailInterval, logger, "user e-mails", userMailer.SendDue) },
+		func(ctx context.Context) {
+			every(ctx, c.cfg.expiryScan, nil, logger, "expiry scan", svc.NotifyExpiries)
+		},
+		func(ctx context.Context) {
+			every(ctx, userMailInterval, userMailWake, logger, "user e-mails", userMailer.SendDue)
+		},
 	}
 	if counter, ok := store.(keygate.RequestCounter); ok && c.cfg.rateLimit > 0 {
 		shared = api.NewSharedLimits(counter, 0, logger)
@@ -215,9 +230,10 @@ func schedule(r keygate.RetrySchedule, base time.Duration, retries int) keygate.
 	return r
 }
 
-// every runs fn now and then every interval until ctx ends, logging its
-// errors; each run is bounded by the interval.
-func every(ctx context.Context, interval time.Duration, logger *slog.Logger, name string, fn func(context.Context) (int, error)) {
+// every runs fn now, then every interval and whenever wake receives (nil
+// for never), until ctx ends, logging its errors; each run is bounded by
+// the interval.
+func every(ctx context.Context, interval time.Duration, wake <-chan struct{}, logger *slog.Logger, name string, fn func(context.Context) (int, error)) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
@@ -232,6 +248,7 @@ func every(ctx context.Context, interval time.Duration, logger *slog.Logger, nam
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-wake:
 		}
 	}
 }
