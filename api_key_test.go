@@ -178,7 +178,7 @@ func TestAPIKeyLabel(t *testing.T) {
 
 func TestPermissionSet(t *testing.T) {
 	t.Parallel()
-	require.Len(t, keygate.Permissions, 36)
+	require.Len(t, keygate.Permissions, 37)
 	s := keygate.NewPermissionSet([]keygate.Permission{"customer.write", "price.read"})
 	require.True(t, s.Has("customer.write"))
 	require.True(t, s.Has("customer.read"), "write implies read")

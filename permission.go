@@ -11,13 +11,15 @@ type Permission string
 
 // Permissions lists every permission keygate knows, in Paddle's order: the
 // 32 values of Paddle's SDKs, api_key.read and checkout_domain.read|write
-// from Paddle's current docs, and api_key.write, which is keygate's own: it
-// guards keygate's key-management extension (POST and PATCH /api-keys),
-// which Paddle keeps in its dashboard.
+// from Paddle's current docs, and api_key.write and audit_log.read, which
+// are keygate's own: they guard keygate's key-management extension (POST
+// and PATCH /api-keys), which Paddle keeps in its dashboard, and its audit
+// log (GET /audit-log), which Paddle lacks.
 var Permissions = []Permission{
 	"address.read", "address.write",
 	"adjustment.read", "adjustment.write",
 	"api_key.read", "api_key.write",
+	"audit_log.read",
 	"business.read", "business.write",
 	"checkout_domain.read", "checkout_domain.write",
 	"client_token.read", "client_token.write",

@@ -242,6 +242,28 @@ type Tx interface {
 	// its claim.
 	UpdateUserMail(ctx context.Context, m *UserMail) error
 
+	// RecordAudit adds e to the audit log of e.AccountID, in this
+	// transaction: it commits with the change it records, or not at all.
+	// The entry is chained when the transaction's work is done: its Seq,
+	// PrevHash and Hash are set then, with the account's chain head locked
+	// until commit, so that concurrent writers of one account never fork
+	// its chain. Only an Update transaction records.
+	RecordAudit(ctx context.Context, e *AuditEntry) error
+	// FindAuditEntries returns a page of an account's audit entries and the
+	// total of the filter.
+	FindAuditEntries(ctx context.Context, f AuditFilter) ([]*AuditEntry, int, error)
+	// FindAuditChain returns up to limit entries of an account's chain
+	// after seq after, in Seq order.
+	FindAuditChain(ctx context.Context, accountID string, after int64, limit int) ([]*AuditEntry, error)
+	// FindAuditHeads returns the chain head of every account with an audit
+	// log, by account ID.
+	FindAuditHeads(ctx context.Context) ([]AuditHead, error)
+	// PruneAudit deletes up to limit of the oldest entries of an account's
+	// chain, those before the first entry at or after cutoff, and records
+	// the last one deleted as the chain's anchor, with the head locked as
+	// writers lock it. It returns how many it deleted.
+	PruneAudit(ctx context.Context, accountID string, cutoff time.Time, limit int) (int, error)
+
 	// CreateEvent inserts an event.
 	CreateEvent(ctx context.Context, e *Event) error
 	// FindEvents returns a page of events and the total of the filter.
@@ -319,6 +341,9 @@ type NotificationSettingFilter struct {
 	Active *bool
 	// TrafficSource keeps only destinations of this traffic source, if set.
 	TrafficSource TrafficSource
+	// ShowsSecrets says that the caller shows the destinations' secrets,
+	// which the audit log then records as viewed.
+	ShowsSecrets bool
 	Page
 }
 

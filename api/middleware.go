@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/app"
 	"github.com/keygate/keygate/auth"
 	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/wire"
@@ -15,9 +16,15 @@ import (
 type apiFunc func(w http.ResponseWriter, r *http.Request) error
 
 // handle adapts an apiFunc: a returned error is written in Paddle's
-// envelope.
+// envelope. The request's client (its IP, by the trusted-proxy rule, and
+// user agent) goes in its context for the audit log.
 func (s *Server) handle(h apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := app.Client{UserAgent: r.UserAgent()}
+		if ip := wire.ClientIP(r, s.cfg.TrustedProxies); ip.IsValid() {
+			c.IP = ip.String()
+		}
+		r = r.WithContext(app.WithClient(r.Context(), c))
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
 		}

@@ -32,6 +32,7 @@ func (s *Server) handleNotificationSettingsList(w http.ResponseWriter, r *http.R
 		}
 		f.TrafficSource = ts
 	}
+	f.ShowsSecrets = true
 	list, total, err := s.svc.ListNotificationSettings(r.Context(), scope(r), f)
 	if err != nil {
 		return err

@@ -45,6 +45,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /client-tokens/{client_token_id}", api("client_token.read", s.handleClientTokenGet))
 	mux.Handle("PATCH /client-tokens/{client_token_id}", api("client_token.write", s.handleClientTokenPatch))
 	mux.Handle("GET /events", api("notification.read", s.handleEvents))
+	// keygate's extension: Paddle has no audit log.
+	mux.Handle("GET /audit-log", api("audit_log.read", s.handleAuditLog))
 	mux.Handle("GET /notification-settings", api("notification_setting.read", s.handleNotificationSettingsList))
 	mux.Handle("POST /notification-settings", api("notification_setting.write", s.handleNotificationSettingCreate))
 	mux.Handle("GET /notification-settings/{notification_setting_id}", api("notification_setting.read", s.handleNotificationSettingGet))

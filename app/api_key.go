@@ -34,8 +34,10 @@ func (s *Service) CreateAPIKey(ctx context.Context, sc Scope, accountID string, 
 		if err != nil {
 			return err
 		}
-		k, token, err = s.createKeyTx(ctx, tx, a, in, now)
-		return err
+		if k, token, err = s.createKeyTx(ctx, tx, a, in, now); err != nil {
+			return err
+		}
+		return record(ctx, tx, sc.Actor(), a.ID, a.Environment, keygate.AuditKeyCreated, k.ID, "", now)
 	})
 	if err != nil {
 		return nil, "", err
@@ -90,6 +92,9 @@ func (s *Service) ImportLegacyKey(ctx context.Context, sc Scope, accountID, name
 		if err := tx.CreateAPIKey(ctx, k); err != nil {
 			return err
 		}
+		if err := record(ctx, tx, sc.Actor(), a.ID, a.Environment, keygate.AuditKeyCreated, k.ID, "legacy key imported", now); err != nil {
+			return err
+		}
 		return emit(ctx, tx, a.ID, a.Environment, keygate.EventAPIKeyCreated, k.ID, wire.NewAPIKey(k, now), now)
 	})
 	if err != nil {
@@ -141,8 +146,8 @@ func (s *Service) UpdateAPIKey(ctx context.Context, sc Scope, id string, u keyga
 // may be reactivated within keygate.ReactivationWindow. Writes
 // api_key.revoked.
 func (s *Service) RevokeAPIKey(ctx context.Context, sc Scope, id string) (*keygate.APIKey, error) {
-	return s.changeAPIKey(ctx, sc, id, func(k *keygate.APIKey, now time.Time) ([]keygate.EventType, error) {
-		return []keygate.EventType{keygate.EventAPIKeyRevoked}, k.Revoke(now, keygate.RevokedByUser)
+	return s.changeAPIKey(ctx, sc, id, func(k *keygate.APIKey, now time.Time) ([]keygate.EventType, []keygate.AuditAction, error) {
+		return []keygate.EventType{keygate.EventAPIKeyRevoked}, []keygate.AuditAction{keygate.AuditKeyRevoked}, k.Revoke(now, keygate.RevokedByUser)
 	})
 }
 
@@ -150,8 +155,8 @@ func (s *Service) RevokeAPIKey(ctx context.Context, sc Scope, id string) (*keyga
 // keygate.ReactivationWindow ago. Paddle has no reactivation event, so it
 // writes api_key.updated, whose status is active again.
 func (s *Service) ReactivateAPIKey(ctx context.Context, sc Scope, id string) (*keygate.APIKey, error) {
-	return s.changeAPIKey(ctx, sc, id, func(k *keygate.APIKey, now time.Time) ([]keygate.EventType, error) {
-		return []keygate.EventType{keygate.EventAPIKeyUpdated}, k.Reactivate(now)
+	return s.changeAPIKey(ctx, sc, id, func(k *keygate.APIKey, now time.Time) ([]keygate.EventType, []keygate.AuditAction, error) {
+		return []keygate.EventType{keygate.EventAPIKeyUpdated}, []keygate.AuditAction{keygate.AuditKeyReactivated}, k.Reactivate(now)
 	})
 }
 
@@ -167,37 +172,41 @@ func (s *Service) PatchAPIKey(ctx context.Context, sc Scope, id string, u keygat
 			return nil, err
 		}
 	}
-	return s.changeAPIKey(ctx, sc, id, func(k *keygate.APIKey, now time.Time) ([]keygate.EventType, error) {
+	return s.changeAPIKey(ctx, sc, id, func(k *keygate.APIKey, now time.Time) ([]keygate.EventType, []keygate.AuditAction, error) {
 		var events []keygate.EventType
+		var actions []keygate.AuditAction
 		changed, err := k.Apply(now, u)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if changed {
 			events = append(events, keygate.EventAPIKeyUpdated)
+			actions = append(actions, keygate.AuditKeyUpdated)
 		}
 		if status == nil || *status == k.StatusAt(now) {
-			return events, nil
+			return events, actions, nil
 		}
 		switch *status {
 		case keygate.APIKeyRevoked:
-			return append(events, keygate.EventAPIKeyRevoked), k.Revoke(now, keygate.RevokedByUser)
+			return append(events, keygate.EventAPIKeyRevoked), append(actions, keygate.AuditKeyRevoked), k.Revoke(now, keygate.RevokedByUser)
 		case keygate.APIKeyActive:
+			actions = append(actions, keygate.AuditKeyReactivated)
 			if changed {
-				return events, k.Reactivate(now) // one api_key.updated covers both
+				return events, actions, k.Reactivate(now) // one api_key.updated covers both
 			}
-			return append(events, keygate.EventAPIKeyUpdated), k.Reactivate(now)
+			return append(events, keygate.EventAPIKeyUpdated), actions, k.Reactivate(now)
 		}
-		return nil, &keygate.Error{Code: keygate.CodeInvalidField, Message: "Request does not pass validation.",
+		return nil, nil, &keygate.Error{Code: keygate.CodeInvalidField, Message: "Request does not pass validation.",
 			Fields: []keygate.FieldError{{Field: "status", Message: "must be one of active, revoked"}}}
 	})
 }
 
 // changeAPIKey is the shape of every change to a key: in one transaction,
 // find it (locked) and apply change at now; if change names events, write the
-// key and an event of each type. A change that names no event changed
-// nothing and writes nothing.
-func (s *Service) changeAPIKey(ctx context.Context, sc Scope, id string, change func(*keygate.APIKey, time.Time) ([]keygate.EventType, error)) (*keygate.APIKey, error) {
+// key, an event of each type and an audit entry of each action, by the
+// scope's actor. A change that names no event changed nothing and writes
+// nothing.
+func (s *Service) changeAPIKey(ctx context.Context, sc Scope, id string, change func(*keygate.APIKey, time.Time) ([]keygate.EventType, []keygate.AuditAction, error)) (*keygate.APIKey, error) {
 	now := s.now()
 	var k *keygate.APIKey
 	var wrote bool
@@ -206,9 +215,14 @@ func (s *Service) changeAPIKey(ctx context.Context, sc Scope, id string, change 
 		if k, err = findAPIKey(ctx, tx, sc, id); err != nil {
 			return err
 		}
-		events, err := change(k, now)
+		events, actions, err := change(k, now)
 		if err != nil || len(events) == 0 {
 			return err
+		}
+		for _, a := range actions {
+			if err := record(ctx, tx, sc.Actor(), k.AccountID, k.Environment, a, k.ID, "", now); err != nil {
+				return err
+			}
 		}
 		if err := tx.UpdateAPIKey(ctx, k); err != nil {
 			return err

@@ -74,6 +74,8 @@ type Scope struct {
 	self      string // the delegated credential's own ID
 	perms     keygate.PermissionSet
 	expiresAt time.Time
+	// actor is whom the audit log names (As); see Actor for the default.
+	actor keygate.Actor
 }
 
 // AccountScope acts for one account: entities of any other account are

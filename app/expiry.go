@@ -47,6 +47,9 @@ func (s *Service) notifyExpiryBatch(ctx context.Context) (written int, more bool
 			if k.ExpiryDue(now) {
 				k.Status, k.UpdatedAt = keygate.APIKeyExpired, now
 				events = append(events, keygate.EventAPIKeyExpired)
+				if err := record(ctx, tx, SystemActor("expiry"), k.AccountID, k.Environment, keygate.AuditKeyExpired, k.ID, "", now); err != nil {
+					return err
+				}
 			}
 			if len(events) == 0 {
 				continue

@@ -100,8 +100,15 @@ func (s *Service) reportExposure(ctx context.Context, tok credential.Token, r ke
 		if _, err := tx.CreateUserMails(ctx, e, userMailPayload(e), now); err != nil {
 			return err
 		}
+		system := SystemActor(string(r.Source))
+		if err := record(ctx, tx, system, k.AccountID, k.Environment, keygate.AuditExposureFound, k.ID, "exposure "+x.ID+" at "+ref, now); err != nil {
+			return err
+		}
 		if action == keygate.ActionRevoked {
 			if err := emit(ctx, tx, k.AccountID, k.Environment, keygate.EventAPIKeyRevoked, k.ID, wire.NewAPIKey(k, now), now); err != nil {
+				return err
+			}
+			if err := record(ctx, tx, system, k.AccountID, k.Environment, keygate.AuditKeyRevoked, k.ID, "exposed", now); err != nil {
 				return err
 			}
 			revoked = k.ID

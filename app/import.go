@@ -81,7 +81,7 @@ func (s *Service) ImportKeys(ctx context.Context, sc Scope, accountID string, r 
 	}
 	for len(todo) > 0 {
 		n := min(batch, len(todo))
-		keys, err := s.importBatch(ctx, a, todo[:n], now)
+		keys, err := s.importBatch(ctx, sc, a, todo[:n], now)
 		if err != nil {
 			return res, err
 		}
@@ -177,7 +177,7 @@ func newImports(ctx context.Context, tx keygate.Tx, a *keygate.Account, lines []
 
 // importBatch writes one batch of keys, with their events, in one
 // transaction.
-func (s *Service) importBatch(ctx context.Context, a *keygate.Account, batch []pendingImport, now time.Time) ([]*keygate.APIKey, error) {
+func (s *Service) importBatch(ctx context.Context, sc Scope, a *keygate.Account, batch []pendingImport, now time.Time) ([]*keygate.APIKey, error) {
 	keys := make([]*keygate.APIKey, 0, len(batch))
 	err := s.Store.Update(ctx, func(tx keygate.Tx) error {
 		keys = keys[:0]
@@ -208,6 +208,9 @@ func (s *Service) importBatch(ctx context.Context, a *keygate.Account, batch []p
 				return err
 			}
 			if err := notifyAll(ctx, tx, e, settings, now); err != nil {
+				return err
+			}
+			if err := record(ctx, tx, sc.Actor(), a.ID, a.Environment, keygate.AuditKeyCreated, k.ID, "key imported", now); err != nil {
 				return err
 			}
 			keys = append(keys, k)

@@ -39,11 +39,16 @@ var ErrSignInLocked = errors.New("app: too many failed sign-ins for this address
 // the password-hashing budget stayed full (CodeTooManyRequests).
 var ErrHashBusy = errors.New("app: password-hashing budget full")
 
-// attemptKeys are the counters of a sign-in attempt.
-type attemptKeys struct{ email, ip string }
+// attemptKeys are the counters of a sign-in attempt, and its environment
+// and address.
+type attemptKeys struct {
+	email, ip string
+	env       keygate.Environment
+	address   string
+}
 
 func signInKeys(env keygate.Environment, email, ip string) attemptKeys {
-	k := attemptKeys{email: string(env) + "|email|" + email}
+	k := attemptKeys{email: string(env) + "|email|" + email, env: env, address: email}
 	if ip != "" {
 		k.ip = string(env) + "|ip|" + ip
 	}
@@ -61,9 +66,14 @@ func (s *Service) countAttempt(ctx context.Context, k attemptKeys) (time.Duratio
 			return err
 		}
 		if k.ip != "" {
-			nIP, _, err = tx.CountSignInAttempt(ctx, k.ip, now, SignInWindow)
+			if nIP, _, err = tx.CountSignInAttempt(ctx, k.ip, now, SignInWindow); err != nil {
+				return err
+			}
 		}
-		return err
+		if nEmail == SignInLockAfter+1 {
+			return recordLockout(ctx, tx, k, now)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -81,6 +91,21 @@ func (s *Service) countAttempt(ctx context.Context, k attemptKeys) (time.Duratio
 		delay = max(delay, min(time.Duration(nIP-ipSlow)*250*time.Millisecond, SignInIPMaxDelay))
 	}
 	return delay, nil
+}
+
+// recordLockout records, in the attempt's transaction, that k's address
+// was just locked: by an anonymous client, to the address's user (and
+// account) if there is one.
+func recordLockout(ctx context.Context, tx keygate.Tx, k attemptKeys, now time.Time) error {
+	account, target := "", ""
+	u, err := tx.FindUserByEmail(ctx, k.env, k.address)
+	if err == nil {
+		account, target = u.AccountID, u.ID
+	} else if keygate.ErrorCode(err) != keygate.CodeNotFound {
+		return err
+	}
+	detail := fmt.Sprintf("%s locked for %s after %d attempts", k.address, SignInWindow, SignInLockAfter)
+	return record(ctx, tx, keygate.Actor{Type: keygate.ActorAnonymous}, account, k.env, keygate.AuditLockout, target, detail, now)
 }
 
 // settleAttempt records the outcome of a counted attempt: a success clears

@@ -86,7 +86,7 @@ func (s *Service) RedeemMagicCode(ctx context.Context, env keygate.Environment, 
 		}
 		return nil, "", err
 	}
-	return s.openSession(ctx, u)
+	return s.openSession(ctx, u, keygate.AuditMagicLogin, "")
 }
 
 // hostAllowed reports whether host is one of domains or a subdomain of one.

@@ -33,7 +33,10 @@ func (s *Service) CreateNotificationSetting(ctx context.Context, sc Scope, accou
 		ns.ID, ns.AccountID, ns.Environment = credential.NewID("ntfset", now), a.ID, a.Environment
 		ns.Secret = credential.NewEndpointSecret(ns.ID)
 		ns.SealedSecret = s.Sealer.Seal([]byte(ns.Secret), ns.ID)
-		return tx.CreateNotificationSetting(ctx, ns)
+		if err := tx.CreateNotificationSetting(ctx, ns); err != nil {
+			return err
+		}
+		return record(ctx, tx, sc.Actor(), a.ID, a.Environment, keygate.AuditDestinationNew, ns.ID, ns.Destination, now)
 	})
 	if err != nil {
 		return nil, err
@@ -41,24 +44,35 @@ func (s *Service) CreateNotificationSetting(ctx context.Context, sc Scope, accou
 	return ns, nil
 }
 
-// GetNotificationSetting returns a destination, with its secret.
+// GetNotificationSetting returns a destination, with its secret, and
+// records in the audit log that the scope's actor viewed the secret.
 func (s *Service) GetNotificationSetting(ctx context.Context, sc Scope, id string) (*keygate.NotificationSetting, error) {
+	now := s.now()
 	var ns *keygate.NotificationSetting
-	err := s.Store.View(ctx, func(tx keygate.Tx) (err error) {
-		ns, err = s.findNotificationSetting(ctx, tx, sc, id)
-		return err
+	err := s.Store.Update(ctx, func(tx keygate.Tx) (err error) {
+		if ns, err = s.findNotificationSetting(ctx, tx, sc, id); err != nil {
+			return err
+		}
+		return record(ctx, tx, sc.Actor(), ns.AccountID, ns.Environment, keygate.AuditSecretViewed, ns.ID, "", now)
 	})
 	return ns, err
 }
 
-// ListNotificationSettings lists the scope's destinations, with secrets.
+// ListNotificationSettings lists the scope's destinations, with secrets;
+// if f.ShowsSecrets, it records in the audit log that the scope's actor
+// viewed each one's secret.
 func (s *Service) ListNotificationSettings(ctx context.Context, sc Scope, f keygate.NotificationSettingFilter) ([]*keygate.NotificationSetting, int, error) {
 	if !sc.operator {
 		f.AccountID = sc.accountID
 	}
+	now := s.now()
 	var list []*keygate.NotificationSetting
 	var total int
-	err := s.Store.View(ctx, func(tx keygate.Tx) error {
+	run := s.Store.View
+	if f.ShowsSecrets {
+		run = s.Store.Update
+	}
+	err := run(ctx, func(tx keygate.Tx) error {
 		if _, err := findAccount(ctx, tx, sc, f.AccountID); err != nil {
 			return err
 		}
@@ -68,6 +82,12 @@ func (s *Service) ListNotificationSettings(ctx context.Context, sc Scope, f keyg
 		}
 		for _, ns := range list {
 			if err := s.unseal(ns); err != nil {
+				return err
+			}
+			if !f.ShowsSecrets {
+				continue
+			}
+			if err := record(ctx, tx, sc.Actor(), ns.AccountID, ns.Environment, keygate.AuditSecretViewed, ns.ID, "listed", now); err != nil {
 				return err
 			}
 		}
@@ -92,7 +112,10 @@ func (s *Service) UpdateNotificationSetting(ctx context.Context, sc Scope, id st
 				return err
 			}
 		}
-		return tx.UpdateNotificationSetting(ctx, ns)
+		if err := tx.UpdateNotificationSetting(ctx, ns); err != nil {
+			return err
+		}
+		return record(ctx, tx, sc.Actor(), ns.AccountID, ns.Environment, keygate.AuditDestinationEdit, ns.ID, "", now)
 	})
 	if err != nil {
 		return nil, err
@@ -102,11 +125,16 @@ func (s *Service) UpdateNotificationSetting(ctx context.Context, sc Scope, id st
 
 // DeleteNotificationSetting deletes a destination and its notifications.
 func (s *Service) DeleteNotificationSetting(ctx context.Context, sc Scope, id string) error {
+	now := s.now()
 	return s.Store.Update(ctx, func(tx keygate.Tx) error {
-		if _, err := s.findNotificationSetting(ctx, tx, sc, id); err != nil {
+		ns, err := s.findNotificationSetting(ctx, tx, sc, id)
+		if err != nil {
 			return err
 		}
-		return tx.DeleteNotificationSetting(ctx, id)
+		if err := tx.DeleteNotificationSetting(ctx, id); err != nil {
+			return err
+		}
+		return record(ctx, tx, sc.Actor(), ns.AccountID, ns.Environment, keygate.AuditDestinationGone, ns.ID, ns.Destination, now)
 	})
 }
 

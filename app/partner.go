@@ -65,12 +65,19 @@ func (s *Service) CreateSeller(ctx context.Context, p *keygate.Partner, in keyga
 		if err := tx.CreateUser(ctx, out.User); err != nil {
 			return err
 		}
+		partner := keygate.Actor{Type: keygate.ActorPartner, ID: p.ID}
+		if err := record(ctx, tx, partner, out.Account.ID, p.Environment, keygate.AuditSellerCreated, out.Account.ID, "primary user "+out.User.ID, now); err != nil {
+			return err
+		}
 		for i, name := range []string{"Account key (created by partner)", "Primary user key (created by partner)"} {
 			k, token, err := s.createKeyTx(ctx, tx, out.Account, keygate.APIKeyCreate{Name: name, Permissions: keygate.Permissions}, now)
 			if err != nil {
 				return err
 			}
 			keys = append(keys, k)
+			if err := record(ctx, tx, partner, out.Account.ID, p.Environment, keygate.AuditKeyCreated, k.ID, name, now); err != nil {
+				return err
+			}
 			if i == 0 {
 				out.APIKey = token
 				continue

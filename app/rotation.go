@@ -38,8 +38,10 @@ func (s *Service) RotateAPIKey(ctx context.Context, sc Scope, id string, in keyg
 		if err := supersedeRotations(ctx, tx, k, now); err != nil {
 			return err
 		}
-		r, token, err = createRotation(ctx, tx, k, in, now)
-		return err
+		if r, token, err = createRotation(ctx, tx, k, in, now); err != nil {
+			return err
+		}
+		return record(ctx, tx, sc.Actor(), k.AccountID, k.Environment, keygate.AuditKeyRotated, k.ID, "rotation "+r.ID, now)
 	})
 	if err != nil {
 		return nil, "", err

@@ -54,16 +54,33 @@ func (s *Service) SignIn(ctx context.Context, env keygate.Environment, email, pa
 		return nil, "", hashBusy(berr)
 	}
 	if err != nil || perr != nil || !ok {
+		if rerr := s.recordFailedSignIn(ctx, env, email, u); rerr != nil {
+			return nil, "", rerr
+		}
 		return nil, "", errBadCredentials
 	}
 	if err := s.settleAttempt(ctx, keys, true); err != nil {
 		return nil, "", err
 	}
-	return s.openSession(ctx, u)
+	return s.openSession(ctx, u, keygate.AuditSignIn, "")
 }
 
-// openSession creates a session for u.
-func (s *Service) openSession(ctx context.Context, u *keygate.User) (*keygate.Session, string, error) {
+// recordFailedSignIn records a sign-in refused for a wrong password (u is
+// the user of the address, nil if none: the entry then belongs to no
+// account). The address is the entry's detail, as typed.
+func (s *Service) recordFailedSignIn(ctx context.Context, env keygate.Environment, email string, u *keygate.User) error {
+	actor, account, target := keygate.Actor{Type: keygate.ActorAnonymous}, "", ""
+	if u != nil {
+		account, target = u.AccountID, u.ID
+	}
+	return s.Store.Update(context.WithoutCancel(ctx), func(tx keygate.Tx) error {
+		return record(ctx, tx, actor, account, env, keygate.AuditSignInFailed, target, email, s.now())
+	})
+}
+
+// openSession creates a session for u and records action (a sign-in of
+// some kind) by u, with detail, in the audit log.
+func (s *Service) openSession(ctx context.Context, u *keygate.User, action keygate.AuditAction, detail string) (*keygate.Session, string, error) {
 	now := s.now()
 	token := credential.NewSessionToken()
 	hash := sha256.Sum256([]byte(token))
@@ -78,7 +95,10 @@ func (s *Service) openSession(ctx context.Context, u *keygate.User) (*keygate.Se
 		if err := tx.DeleteOldSignInAttempts(ctx, now.Add(-SignInWindow)); err != nil {
 			return err
 		}
-		return tx.CreateSession(ctx, sess)
+		if err := tx.CreateSession(ctx, sess); err != nil {
+			return err
+		}
+		return record(ctx, tx, userActor(u.ID), u.AccountID, u.Environment, action, u.ID, detail, now)
 	})
 	if err != nil {
 		return nil, "", err
@@ -147,12 +167,15 @@ func (s *Service) SetUp(ctx context.Context, link string, account keygate.Accoun
 		if err := tx.CreateAccount(ctx, a); err != nil {
 			return err
 		}
-		return tx.CreateUser(ctx, u)
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return record(ctx, tx, userActor(u.ID), a.ID, a.Environment, keygate.AuditSetUp, a.ID, "first user "+u.Email, now)
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	return s.openSession(ctx, u)
+	return s.openSession(ctx, u, keygate.AuditSignIn, "after set-up")
 }
 
 // hashBusy is the error of a sign-in or set-up the hashing budget turned

@@ -13,8 +13,11 @@ import (
 	"github.com/keygate/keygate/wire"
 )
 
-// scope is the account the session acts for.
-func scope(r *http.Request) app.Scope { return app.AccountScope(sessionOf(r).AccountID) }
+// scope is the account the session acts for, as its user.
+func scope(r *http.Request) app.Scope {
+	sess := sessionOf(r)
+	return app.AccountScope(sess.AccountID).As(keygate.Actor{Type: keygate.ActorUser, ID: sess.UserID})
+}
 
 // keyRow is one key of the list.
 type keyRow struct {

@@ -41,7 +41,7 @@ func row(t *testing.T, body, id string) string {
 
 // TestPermissionSummaries: "All" ticks every permission but key management,
 // "All read" every read one; the list summarises them instead of listing
-// 36 names, with the plain names behind the summary.
+// 37 names, with the plain names behind the summary.
 func TestPermissionSummaries(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -55,7 +55,7 @@ func TestPermissionSummaries(t *testing.T) {
 	k, err := b.svc.GetAPIKey(b.ctx, app.OperatorScope(), all)
 	require.NoError(t, err)
 	require.NotContains(t, k.Permissions, "api_key.write", "key management is never part of All")
-	require.Len(t, k.Permissions, 35)
+	require.Len(t, k.Permissions, 36)
 	k, err = b.svc.GetAPIKey(b.ctx, app.OperatorScope(), reads)
 	require.NoError(t, err)
 	for _, p := range k.Permissions {

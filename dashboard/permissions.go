@@ -16,7 +16,7 @@ const keyManagement = keygate.Permission("api_key.write")
 
 // entityNames are the plain names of the permissions' entities.
 var entityNames = map[string]string{
-	"address": "Addresses", "adjustment": "Adjustments", "api_key": "API keys", "business": "Businesses",
+	"address": "Addresses", "adjustment": "Adjustments", "api_key": "API keys", "audit_log": "Audit log", "business": "Businesses",
 	"checkout_domain": "Checkout domains", "client_token": "Client-side tokens", "customer": "Customers",
 	"customer_auth_token": "Customer authentication tokens", "customer_portal_session": "Customer portal sessions",
 	"discount": "Discounts", "notification": "Notifications", "notification_setting": "Notification settings",

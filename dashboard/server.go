@@ -65,8 +65,17 @@ func NewServer(cfg Config, svc *app.Service) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, svc: svc}
-	s.handler = secure(s.routes())
+	s.handler = secure(s.withClient(s.routes()))
 	return s
+}
+
+// withClient puts the request's client (its IP, by the trusted-proxy rule,
+// and user agent) in its context, for the audit log.
+func (s *Server) withClient(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := app.Client{IP: s.clientIP(r), UserAgent: r.UserAgent()}
+		next.ServeHTTP(w, r.WithContext(app.WithClient(r.Context(), c)))
+	})
 }
 
 // ServeHTTP implements http.Handler.
@@ -113,6 +122,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /notifications/{id}/deliveries/{ntf}/replay", auth(http.HandlerFunc(s.handleDeliveryReplay)))
 	mux.Handle("POST /notifications/{id}/test", auth(http.HandlerFunc(s.handleSendTest)))
 	mux.Handle("GET /events", auth(http.HandlerFunc(s.handleEvents)))
+	mux.Handle("GET /audit-log", auth(http.HandlerFunc(s.handleAuditLog)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, keygate.CodeNotFound, "There is no such page.")
 	})

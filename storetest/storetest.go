@@ -75,6 +75,12 @@ func Run(t *testing.T, h Harness) {
 		"ExposureConcurrent":   testExposureConcurrent,
 		"SignInAttempts":       testSignInAttempts,
 		"RecentAPIKeys":        testRecentAPIKeys,
+		"AuditKeyActions":      testAuditKeyActions,
+		"AuditSessions":        testAuditSessions,
+		"AuditList":            testAuditList,
+		"AuditConcurrent":      testAuditConcurrent,
+		"AuditTamper":          testAuditTamper,
+		"AuditRetention":       testAuditRetention,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -64,7 +64,7 @@ func TestWalkthrough(t *testing.T) {
 
 			var updated wire.APIKey
 			c.mustJSON(&updated, "api-keys", "update", created.ID, "--permissions", "all", "--description", "")
-			require.Len(t, updated.Permissions, 36)
+			require.Len(t, updated.Permissions, 37)
 			require.Nil(t, updated.Description)
 			require.Equal(t, "CRM", updated.Name)
 

@@ -107,6 +107,8 @@ type Config struct {
 	// take at once; PasswordHashWait how long a sign-in waits for a turn.
 	PasswordHashMemory string
 	PasswordHashWait   string
+	// AuditRetention is how long audit entries are kept ("365d", "720h").
+	AuditRetention string
 	// Every server's timeouts and header limit (see serverLimits).
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout, MaxHeaderBytes string
 
@@ -128,6 +130,7 @@ type Config struct {
 	addressPolicy            *keygate.AddressPolicy
 	hashBudget               *credential.HashBudget
 	limits                   serverLimits
+	auditRetention           time.Duration
 }
 
 // DefaultConfig returns the configuration with nothing set: SQLite under
@@ -162,6 +165,7 @@ func DefaultConfig() Config {
 		WriteTimeout:           "60s",
 		IdleTimeout:            "120s",
 		MaxHeaderBytes:         strconv.Itoa(64 << 10),
+		AuditRetention:         "365d",
 	}
 }
 
@@ -230,6 +234,7 @@ func (c *Config) serveSettings() []setting {
 		{&c.WriteTimeout, "KEYGATE_WRITE_TIMEOUT", "write-timeout", "every server but an API with a gateway (which streams): how long answering a request may take"},
 		{&c.IdleTimeout, "KEYGATE_IDLE_TIMEOUT", "idle-timeout", "every server: how long an idle keep-alive connection is kept"},
 		{&c.MaxHeaderBytes, "KEYGATE_MAX_HEADER_BYTES", "max-header-bytes", "every server: the largest request headers accepted, in bytes"},
+		{&c.AuditRetention, "KEYGATE_AUDIT_RETENTION", "audit-retention", "how long audit-log entries are kept, such as 365d or 2160h (at least 1h)"},
 		{&c.WebhookAllowPrivate, "KEYGATE_WEBHOOK_ALLOW_PRIVATE", "webhook-allow-private", "non-public addresses webhooks may reach: comma-separated CIDRs, or all (default: public addresses only)"},
 	}
 }
@@ -311,6 +316,11 @@ func (c *Config) validateServe() []error {
 		} else {
 			*d.dst = v
 		}
+	}
+	if d, err := parseRetention(c.AuditRetention); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.auditRetention = d
 	}
 	for _, r := range []struct {
 		env, v string

@@ -8,6 +8,7 @@
 //	keygate users create               add a dashboard user to an account
 //	keygate api-keys create|list|get|update|revoke|reactivate|import-legacy|import|rotate
 //	keygate partners create            add a partner, who creates sellers by API
+//	keygate audit verify|export        check or export the audit log
 //	keygate scan [--git] [PATH…]       find leaked API keys offline; exit 1 if any
 //
 // Every command reads its configuration from KEYGATE_* environment
@@ -28,6 +29,7 @@ import (
 	"syscall"
 
 	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/app"
 )
 
 func main() {
@@ -52,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	// What the CLI does is the operator's, from this machine.
+	ctx = app.WithClient(ctx, app.Client{UserAgent: strings.TrimSuffix("keygate CLI, user "+getenv("USER"), ", user ")})
 	err := dispatch(ctx, e, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // -h: usage is printed, and asking for it is no failure
@@ -79,6 +83,8 @@ var commands = map[string]func(context.Context, *env, []string) error{
 	"api-keys rotate":        runAPIKeysRotate,
 	"api-keys import":        runAPIKeysImport,
 	"partners create":        runPartnersCreate,
+	"audit verify":           runAuditVerify,
+	"audit export":           runAuditExport,
 	"scan":                   runScan,
 }
 
@@ -149,6 +155,10 @@ Usage:
   keygate api-keys import --account ACC --file F|- [--batch N] [--json]
   keygate api-keys rotate ID --grace DURATION [--new-expires-at RFC3339] [--json]
   keygate partners create --environment live|sandbox --name NAME --allowed-domains d1,d2 [--json]
+  keygate audit verify [--account ACC] [--json]
+                          check the audit log's hash chains; exit status 1 at a broken link
+  keygate audit export [--account ACC] [--since RFC3339]
+                          write the audit log as JSON lines, oldest first
   keygate scan [--git] [--report] [PATH…]
                           find this deployment's API keys in files, directories, standard
                           input or (--git) a repository's history; exit status 1 if any

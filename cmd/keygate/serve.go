@@ -145,6 +145,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		func(ctx context.Context) {
 			every(ctx, userMailInterval, userMailWake, logger, "user e-mails", userMailer.SendDue)
 		},
+		func(ctx context.Context) {
+			every(ctx, auditPruneInterval, nil, logger, "audit retention", func(ctx context.Context) (int, error) {
+				return svc.PruneAuditLog(ctx, svc.Now().Add(-c.cfg.auditRetention), 0)
+			})
+		},
 	}
 	if counter, ok := store.(keygate.RequestCounter); ok && c.cfg.rateLimit > 0 {
 		shared = api.NewSharedLimits(counter, 0, logger)

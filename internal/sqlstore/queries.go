@@ -64,7 +64,7 @@ func LoadQueries(fsys fs.FS, dir string) (map[string]string, error) {
 		}
 		out[name] = q
 	}
-	for _, name := range RequiredQueries {
+	for _, name := range append(RequiredQueries, auditQueries...) {
 		if raw[name] == "" {
 			return nil, fmt.Errorf("sqlstore: query %s is not defined under %s", name, dir)
 		}

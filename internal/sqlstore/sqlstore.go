@@ -82,6 +82,9 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sql
 	if err := fn(tx); err != nil {
 		return err
 	}
+	if err := tx.commitAudit(ctx); err != nil {
+		return err
+	}
 	if err := tx.commitChanges(ctx); err != nil {
 		return err
 	}
@@ -134,6 +137,8 @@ type Tx struct {
 	write bool
 	// changes are the credential changes to write at commit.
 	changes []keygate.Change
+	// audits are the audit entries to chain and write at commit.
+	audits []*keygate.AuditEntry
 	// changeRows are the ids of the change rows written unnumbered, to
 	// number after commit.
 	changeRows []int64
