@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/keygate/keygate"
@@ -167,7 +166,3 @@ func scanAuditEntry(s scanner) (*keygate.AuditEntry, error) {
 	e.OccurredAt = utc(e.OccurredAt)
 	return &e, nil
 }
-
-// auditQueries are the audit log's queries, which every dialect defines.
-var auditQueries = strings.Fields(`LockAuditHead CreateAuditEntry SetAuditHead FindAuditEntries CountAuditEntries
-	FindAuditChain FindAuditHeads FindAuditKeepFrom FindAuditHash PruneAuditEntries SetAuditAnchor`)

@@ -34,6 +34,8 @@ var RequiredQueries = []string{
 	"CreateAPIKeyExposure", "FindAPIKeyExposure", "FindAPIKeyExposures", "CountAPIKeyExposures",
 	"CountUnseenExposures", "MarkExposuresSeen", "CreateUserMails", "ClaimUserMails", "UpdateUserMail",
 	"CountSignInAttempt", "ForgiveSignInAttempt", "ForgetSignInAttempts", "DeleteOldSignInAttempts",
+	"LockAuditHead", "CreateAuditEntry", "SetAuditHead", "FindAuditEntries", "CountAuditEntries",
+	"FindAuditChain", "FindAuditHeads", "FindAuditKeepFrom", "FindAuditHash", "PruneAuditEntries", "SetAuditAnchor",
 }
 
 // LoadQueries reads every *.sql file under dir of fsys and returns its named
@@ -64,7 +66,7 @@ func LoadQueries(fsys fs.FS, dir string) (map[string]string, error) {
 		}
 		out[name] = q
 	}
-	for _, name := range append(RequiredQueries, auditQueries...) {
+	for _, name := range RequiredQueries {
 		if raw[name] == "" {
 			return nil, fmt.Errorf("sqlstore: query %s is not defined under %s", name, dir)
 		}
