@@ -1,6 +1,7 @@
 package keygate
 
 import (
+	"net/netip"
 	"time"
 )
 
@@ -76,6 +77,14 @@ type APIKey struct {
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
 	RevokedBy  Revoker // "" unless revoked
+	// AllowedIPs are the networks the key may be used from; nil for any
+	// (keygate's extension, as are RateLimit and Credits).
+	AllowedIPs []netip.Prefix
+	// RateLimit bounds the key's requests per period; nil for no bound but
+	// the API's per-IP limit.
+	RateLimit *RateLimit
+	// Credits is the key's balance of uses; nil for unlimited.
+	Credits *Credits
 	// ExpiringNoticeAt is when api_key.expiring was written; nil until then.
 	ExpiringNoticeAt *time.Time
 	CreatedAt        time.Time

@@ -1,6 +1,9 @@
 package keygate
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // APIKeyCreate is what creating an API key takes.
 type APIKeyCreate struct {
@@ -10,6 +13,11 @@ type APIKeyCreate struct {
 	// ExpiresAt is the expiry; nil means DefaultKeyLifetime from now.
 	ExpiresAt *time.Time
 	Rotatable bool
+	// AllowedIPs, RateLimit and Credits are the key's controls (see
+	// key_controls.go); empty or nil for none.
+	AllowedIPs []string
+	RateLimit  *RateLimit
+	Credits    *CreditsSet
 }
 
 // Validate checks c at now and returns it normalised: an empty description
@@ -21,6 +29,9 @@ func (c APIKeyCreate) Validate(now time.Time) (APIKeyCreate, error) {
 	validateText(&v, "name", c.Name, 1, KeyNameMaxLen)
 	c.Description = validateDescription(&v, c.Description)
 	c.Permissions = validatePermissions(&v, c.Permissions)
+	validateRateLimit(&v, c.RateLimit)
+	validateCredits(&v, c.Credits)
+	parseAllowedIPs(&v, c.AllowedIPs)
 	if c.ExpiresAt == nil {
 		exp := now.Add(DefaultKeyLifetime)
 		c.ExpiresAt = &exp
@@ -39,6 +50,14 @@ type APIKeyUpdate struct {
 	// Description replaces the description; a pointer to "" clears it.
 	Description *string
 	Permissions *[]Permission
+	// AllowedIPs replaces the allowlist; a pointer to an empty list clears
+	// it.
+	AllowedIPs *[]string
+	// RateLimit replaces the rate limit; a pointer to nil clears it.
+	RateLimit **RateLimit
+	// Credits sets the balance anew (and its refill); a pointer to nil
+	// clears it (unlimited).
+	Credits **CreditsSet
 }
 
 // Apply validates u and applies it to k at now. An expired key can't be
@@ -64,15 +83,43 @@ func (k *APIKey) Apply(now time.Time, u APIKeyUpdate) (changed bool, err error) 
 		}
 		next.Permissions = validatePermissions(&v, *u.Permissions)
 	}
+	controls := next.applyControls(&v, now, u)
 	if err := v.err(); err != nil {
 		return false, err
 	}
-	if next.Name == k.Name && equalStringPtr(next.Description, k.Description) && equalPermissions(next.Permissions, k.Permissions) {
+	if !controls && next.Name == k.Name && equalStringPtr(next.Description, k.Description) && equalPermissions(next.Permissions, k.Permissions) {
 		return false, nil
 	}
 	next.UpdatedAt = now
 	*k = next
 	return true, nil
+}
+
+// applyControls applies the controls of u to k at now, reporting whether
+// any changed. Setting credits always changes them: it sets the balance
+// anew.
+func (k *APIKey) applyControls(v *validation, now time.Time, u APIKeyUpdate) (changed bool) {
+	if u.AllowedIPs != nil {
+		ips := parseAllowedIPs(v, *u.AllowedIPs)
+		changed = !slices.Equal(ips, k.AllowedIPs)
+		k.AllowedIPs = ips
+	}
+	if u.RateLimit != nil {
+		validateRateLimit(v, *u.RateLimit)
+		if a, b := *u.RateLimit, k.RateLimit; (a == nil) != (b == nil) || a != nil && *a != *b {
+			changed = true
+		}
+		k.RateLimit = *u.RateLimit
+	}
+	if u.Credits != nil {
+		validateCredits(v, *u.Credits)
+		changed = changed || *u.Credits != nil || k.Credits != nil
+		k.Credits = nil
+		if c := *u.Credits; c != nil {
+			k.Credits = NewCredits(*c, now)
+		}
+	}
+	return changed
 }
 
 // validateDescription checks a description and returns nil for an empty one.

@@ -21,6 +21,9 @@ const (
 	EventClientCreated   EventType = "client_token.created"
 	EventClientUpdated   EventType = "client_token.updated"
 	EventClientRevoked   EventType = "client_token.revoked"
+	// EventUsageThreshold is keygate's own: a key used 80% or 100% of its
+	// credits.
+	EventUsageThreshold EventType = "api_key.usage_threshold"
 )
 
 // EventNotificationTest is the type of the test event a user sends to one

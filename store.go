@@ -132,6 +132,10 @@ type Tx interface {
 	// UpdateAPIKey writes every mutable field of k except LastUsedAt, which
 	// only TouchAPIKeys writes; CodeNotFound if it does not exist.
 	UpdateAPIKey(ctx context.Context, k *APIKey) error
+	// UpdateAPIKeyCredits writes k's credits only, recording no change: a
+	// spend is shared by the nodes that spend, not announced to all.
+	// CodeNotFound if it does not exist.
+	UpdateAPIKeyCredits(ctx context.Context, k *APIKey) error
 	// TouchAPIKeys records last-used times and adds requests and refusals
 	// to the hourly usage; a time earlier than the one stored is ignored,
 	// and unknown IDs are skipped. An entry with refusals and no requests

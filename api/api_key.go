@@ -85,7 +85,8 @@ func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) erro
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	in := keygate.APIKeyCreate{Name: req.Name, Description: req.Description, Permissions: req.Permissions, Rotatable: req.Rotatable}
+	in := keygate.APIKeyCreate{Name: req.Name, Description: req.Description, Permissions: req.Permissions, Rotatable: req.Rotatable,
+		AllowedIPs: req.AllowedIPs, RateLimit: req.RateLimit, Credits: req.Credits}
 	if req.ExpiresAt != nil {
 		t := time.Time(*req.ExpiresAt)
 		in.ExpiresAt = &t
@@ -158,6 +159,24 @@ func parsePatch(fields map[string]json.RawMessage) (keygate.APIKeyUpdate, *keyga
 				bad(name, "must be one of active, revoked")
 			}
 			status = &st
+		case "allowed_ips":
+			var ips []string
+			if json.Unmarshal(raw, &ips) != nil {
+				bad(name, "must be an array of CIDRs, or null")
+			}
+			u.AllowedIPs = &ips
+		case "rate_limit":
+			var rl *keygate.RateLimit
+			if json.Unmarshal(raw, &rl) != nil {
+				bad(name, `must be {"requests": n, "per": "second"|"minute"|"hour"}, or null`)
+			}
+			u.RateLimit = &rl
+		case "credits":
+			var c *keygate.CreditsSet
+			if json.Unmarshal(raw, &c) != nil {
+				bad(name, `must be {"remaining": n, "refill": null|{"amount": n, "interval": "day"|"month"}}, or null`)
+			}
+			u.Credits = &c
 		case "expires_at":
 			bad(name, "can't be changed: a key's expiry is set when it is created")
 		default:

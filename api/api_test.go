@@ -52,7 +52,9 @@ func setupOn(t *testing.T, db keygate.Store, tune func(*api.Config)) *bundle {
 	v := auth.New(auth.Config{Store: db, Now: clock.Now, CompleteRotation: func(ctx context.Context, keyID, rotationID string) error {
 		_, err := svc.CompleteRotation(ctx, keyID, rotationID)
 		return err
-	}})
+	}, SpendCredits: func(ctx context.Context, spends []keygate.CreditSpend) ([]keygate.CreditBalance, error) {
+		return svc.SpendCredits(ctx, spends)
+	}, ShareInterval: 10 * time.Millisecond})
 	sealer, err := credential.NewSealer(credential.NewSealKey())
 	require.NoError(t, err)
 	svc = &app.Service{Store: db, Now: clock.Now, Changed: v.Invalidate, Sealer: sealer}

@@ -14,10 +14,13 @@ func (s *Server) handleEventTypes(w http.ResponseWriter, r *http.Request) error 
 		Description       string `json:"description"`
 		Group             string `json:"group"`
 		AvailableVersions []int  `json:"available_versions"`
+		// Keygate marks keygate's own types (an extension; absent on
+		// Paddle's).
+		Keygate bool `json:"keygate,omitempty"`
 	}
 	out := make([]eventType, len(keygate.EventTypes))
 	for i, e := range keygate.EventTypes {
-		out[i] = eventType{Name: string(e.Name), Description: e.Description, Group: e.Group, AvailableVersions: e.AvailableVersions}
+		out[i] = eventType{Name: string(e.Name), Description: e.Description, Group: e.Group, AvailableVersions: e.AvailableVersions, Keygate: e.Keygate}
 	}
 	s.writeData(w, r, http.StatusOK, out)
 	return nil

@@ -121,7 +121,7 @@ func (s *Server) authenticateRule(rule auth.Rule, next http.Handler) http.Handle
 		panic("api: unknown permission " + string(rule.Permission))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.verifier.Authenticate(r.Context(), s.cfg.Environment, r.Header.Get("Authorization"), bit)
+		p, err := s.verifier.AuthenticateFrom(r.Context(), s.cfg.Environment, r.Header.Get("Authorization"), bit, wire.ClientIP(r, s.cfg.TrustedProxies))
 		if err == nil && p.Kind == credential.KindPartnerKey && !rule.Partners {
 			err = auth.ErrPartnerKey
 		}

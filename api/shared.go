@@ -96,6 +96,10 @@ func NewSharedLimits(store keygate.RequestCounter, interval time.Duration, logge
 		clients: map[sharedKey]*sharedClient{}, nodes: 1, wake: make(chan struct{}, 1)}
 }
 
+// Node returns the name this node shares its counts under, for the
+// verifier's per-key rate limits to count the same nodes (auth.Config.NodeID).
+func (s *SharedLimits) Node() string { return s.node }
+
 // Run shares the counts every interval while requests are counted, until
 // ctx ends. An idle node does not tick: it only beats every heartbeatEvery,
 // and the first request counted after that wakes it, to share an interval

@@ -56,7 +56,14 @@ func (s *Service) createKeyTx(ctx context.Context, tx keygate.Tx, a *keygate.Acc
 	k := &keygate.APIKey{
 		ID: nk.EntityID, AccountID: a.ID, Environment: a.Environment, Name: in.Name, Description: in.Description,
 		Status: keygate.APIKeyActive, Permissions: in.Permissions, Rotatable: in.Rotatable, SecretHash: nk.Hash[:],
-		ExpiresAt: in.ExpiresAt, CreatedAt: now, UpdatedAt: now, KeyPrefix: s.KeyPrefix,
+		ExpiresAt: in.ExpiresAt, CreatedAt: now, UpdatedAt: now, KeyPrefix: s.KeyPrefix, RateLimit: in.RateLimit,
+	}
+	var err error
+	if k.AllowedIPs, err = keygate.ParseAllowedIPs(in.AllowedIPs); err != nil {
+		return nil, "", err
+	}
+	if in.Credits != nil {
+		k.Credits = keygate.NewCredits(*in.Credits, now)
 	}
 	if err := tx.CreateAPIKey(ctx, k); err != nil {
 		return nil, "", err

@@ -89,7 +89,10 @@ func setup(t testing.TB) *bundle {
 		CompleteRotation: func(ctx context.Context, keyID, rotationID string) error {
 			_, err := b.svc.CompleteRotation(ctx, keyID, rotationID)
 			return err
-		}})
+		},
+		SpendCredits: func(ctx context.Context, spends []keygate.CreditSpend) ([]keygate.CreditBalance, error) {
+			return b.svc.SpendCredits(ctx, spends)
+		}, ShareInterval: 10 * time.Millisecond})
 	b.acc, err = b.svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"})
 	require.NoError(t, err)
 	done := make(chan struct{})

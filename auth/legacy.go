@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/sha256"
+	"net/netip"
 	"strings"
 	"unsafe"
 
@@ -38,7 +39,7 @@ func legacyCacheKey(env envCode, hash *[sha256.Size]byte, buf *[legacyKeyLen]byt
 // key, at the cost of a standard key's hit: one hash and one lookup, by
 // the hash itself (cache.findDigest). It reports false when the token is
 // not one (then the slow path decides).
-func (v *Verifier) cachedLegacy(env keygate.Environment, token string, now int64, perm keygate.PermissionSet) (Principal, bool, error) {
+func (v *Verifier) cachedLegacy(env keygate.Environment, token string, now int64, perm keygate.PermissionSet, ip netip.Addr) (Principal, bool, error) {
 	if len(token) > OpaqueMaxLen || v.legacy.len() == 0 {
 		return Principal{}, false, nil
 	}
@@ -47,7 +48,7 @@ func (v *Verifier) cachedLegacy(env keygate.Environment, token string, now int64
 	if rec == nil {
 		return Principal{}, false, nil
 	}
-	p, err := v.decideHit(rec, now, perm)
+	p, err := v.decideHit(rec, now, perm, ip)
 	return p, true, err
 }
 
@@ -82,7 +83,12 @@ func (v *Verifier) lookupLegacy(ctx context.Context, env keygate.Environment, to
 	v.Metrics.miss()
 	cacheKey := string(buf[:]) // a copy, kept by the cache and the ID index
 	rec, err := v.load(ctx, v.legacy, cacheKey, now, func(tx keygate.Tx) (*record, error) {
-		return keyRecord(tx.FindAPIKeyByHash(ctx, env, hash[:]))
+		k, err := tx.FindAPIKeyByHash(ctx, env, hash[:])
+		rec, err := keyRecord(k, err)
+		if err == nil {
+			v.attachControls(rec, k, now)
+		}
+		return rec, err
 	})
 	if rec != nil {
 		v.legacyMu.Lock()

@@ -15,12 +15,13 @@ const (
 	resultInvalid
 	resultForbidden
 	resultError
+	resultLimited // over a key's rate limit or out of its credits
 	resultCount
 )
 
 // resultNames are the values of the metric's "result" label: ok or the error
 // code.
-var resultNames = [resultCount]string{"ok", "authentication_missing", "authentication_malformed", "invalid_token", "forbidden", "error"}
+var resultNames = [resultCount]string{"ok", "authentication_missing", "authentication_malformed", "invalid_token", "forbidden", "error", "limited"}
 
 // Metrics are the verifier's Prometheus metrics: authentications by result
 // and cache lookups by outcome. Register them with Collectors.

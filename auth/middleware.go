@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"net/http"
+	"net/netip"
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/credential"
@@ -28,10 +29,10 @@ type Rule struct {
 // on a route that accepts them.
 var ErrInvalidClientToken = &keygate.Error{Code: keygate.CodeInvalidClientToken, Message: "Invalid, revoked or expired client-side token."}
 
-// AuthenticateRule is Authenticate for a route's Rule: an API key needs the
-// rule's permission; a client-side token is accepted only if the rule says
-// so.
-func (v *Verifier) AuthenticateRule(ctx context.Context, env keygate.Environment, header string, rule Rule) (Principal, error) {
+// AuthenticateRule is AuthenticateFrom for a route's Rule: an API key needs
+// the rule's permission; a client-side token is accepted only if the rule
+// says so. ip is the client's address (wire.ClientIP).
+func (v *Verifier) AuthenticateRule(ctx context.Context, env keygate.Environment, header string, rule Rule, ip netip.Addr) (Principal, error) {
 	if rule.ClientTokens {
 		if token, ok := bearerToken(header); ok {
 			if tok, err := credential.Parse(token); err == nil && tok.Kind == credential.KindClientToken {
@@ -39,7 +40,7 @@ func (v *Verifier) AuthenticateRule(ctx context.Context, env keygate.Environment
 			}
 		}
 	}
-	p, err := v.Authenticate(ctx, env, header, keygate.PermissionBit(rule.Permission))
+	p, err := v.AuthenticateFrom(ctx, env, header, keygate.PermissionBit(rule.Permission), ip)
 	if err == nil && p.Kind == credential.KindPartnerKey && !rule.Partners {
 		return Principal{}, ErrPartnerKey
 	}
@@ -81,7 +82,8 @@ func (v *Verifier) authenticateClientToken(ctx context.Context, env keygate.Envi
 }
 
 // Guard returns net/http middleware that lets a request through only with a
-// credential of env that satisfies rule, with its Principal in the
+// credential of env that satisfies rule (from an address its key allows, by
+// Config.TrustedProxies), with its Principal in the
 // request's context (FromContext). Refusals are answered in Paddle's error
 // envelope, with documentation links under the verifier's DocsURL.
 func (v *Verifier) Guard(env keygate.Environment, rule Rule) func(http.Handler) http.Handler {
@@ -91,7 +93,7 @@ func (v *Verifier) Guard(env keygate.Environment, rule Rule) func(http.Handler) 
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			r = wire.WithRequestID(w, r)
-			p, err := v.AuthenticateRule(r.Context(), env, r.Header.Get("Authorization"), rule)
+			p, err := v.AuthenticateRule(r.Context(), env, r.Header.Get("Authorization"), rule, wire.ClientIP(r, v.cfg.TrustedProxies))
 			if err != nil {
 				if _, code := wire.ErrorStatus(err); code == keygate.CodeInternal {
 					v.cfg.Logger.ErrorContext(r.Context(), "authenticate", "request_id", wire.RequestID(r), "err", err)

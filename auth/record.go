@@ -55,6 +55,9 @@ type rareState struct {
 	// rot is nil unless the key is in the middle of a rotation (see
 	// rotation.go).
 	rot *rotation
+	// controls is nil unless the key has an IP allowlist, a rate limit or
+	// credits (see controls.go).
+	controls *controls
 }
 
 // rare returns the record's rare state, making it. The record must not be

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"net/netip"
 	"time"
 
 	"github.com/keygate/keygate"
@@ -83,7 +84,7 @@ func newRotation(live []*keygate.APIKeyRotation) *rotation {
 // it (once, on whichever node sees it first) and then works. Anything else
 // is ErrInvalidToken. The check digits are verified here, never cached: they
 // differ from the current secret's.
-func (v *Verifier) rotated(ctx context.Context, rec *record, token string, hash [sha256.Size]byte, now int64, perm keygate.PermissionSet) (Principal, error) {
+func (v *Verifier) rotated(ctx context.Context, rec *record, token string, hash [sha256.Size]byte, now int64, perm keygate.PermissionSet, ip netip.Addr) (Principal, error) {
 	rot := rec.rot()
 	old := subtle.ConstantTimeCompare(hash[:], rot.oldHash[:]) == 1 && rot.oldUntil != 0
 	pending := subtle.ConstantTimeCompare(hash[:], rot.pendingHash[:]) == 1 && rot.pendingID != ""
@@ -91,7 +92,7 @@ func (v *Verifier) rotated(ctx context.Context, rec *record, token string, hash 
 	switch {
 	case !credential.ValidCheck(body, check):
 	case old && now < rot.oldUntil:
-		return v.decide(rec, now, perm)
+		return v.decide(rec, now, perm, ip)
 	case pending && rec.usable(now):
 		if err := v.complete(ctx, rec.credentialID, rot.pendingID); err != nil {
 			if keygate.ErrorCode(err) != keygate.CodeInvalidToken {
@@ -100,7 +101,7 @@ func (v *Verifier) rotated(ctx context.Context, rec *record, token string, hash 
 			}
 			break
 		}
-		return v.decide(rec, now, perm)
+		return v.decide(rec, now, perm, ip)
 	}
 	v.Metrics.result(resultInvalid)
 	return Principal{}, ErrInvalidToken

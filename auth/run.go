@@ -55,10 +55,13 @@ func (v *Verifier) Run(ctx context.Context) error {
 	defer poll.Stop()
 	flush := time.NewTicker(v.cfg.FlushInterval)
 	defer flush.Stop()
+	shared := make(chan struct{})
+	go func() { defer close(shared); v.shareLoop(ctx) }()
 	lastRead := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
+			<-shared
 			v.flush(context.WithoutCancel(ctx))
 			return nil
 		case <-flush.C:

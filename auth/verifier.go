@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,21 @@ type Config struct {
 	// refuses the secret. Without it, the new secret of a pending rotation
 	// never authenticates.
 	CompleteRotation func(ctx context.Context, apiKeyID, rotationID string) error
+	// SpendCredits charges the credits keys spent on this node and returns
+	// their balances (app.Service.SpendCredits does, writing
+	// api_key.usage_threshold). Without it the verifier charges them
+	// itself, without events.
+	SpendCredits func(ctx context.Context, spends []keygate.CreditSpend) ([]keygate.CreditBalance, error)
+	// ShareInterval is how often keys' rate-limit counts and spent credits
+	// are shared with the other nodes; default DefaultShareInterval.
+	ShareInterval time.Duration
+	// NodeID names this process among the nodes sharing rate-limit counts;
+	// give it the one the API's shared per-IP limit uses (default
+	// NewNodeID()).
+	NodeID string
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client,
+	// for Guard's IP allowlists (wire.ClientIP's rule).
+	TrustedProxies []netip.Prefix
 	// DocsURL is the base of the documentation_url of the errors Guard
 	// writes; default Paddle's docs.
 	DocsURL string
@@ -111,6 +127,13 @@ type Verifier struct {
 	warmOnce sync.Once
 	warmDone chan struct{}
 	warmed   atomic.Int64
+	// usages are the rate-limit and credit counts of the keys that have
+	// either, by entity ID; see controls.go and share.go.
+	usageMu      sync.Mutex
+	usages       map[string]*usage
+	nodes        atomic.Int64 // nodes sharing the keys' rate limits, at least 1
+	shareFailing atomic.Bool
+	lastBeat     time.Time // of the last share of counts; only the share loop uses it
 
 	// beforePut, if set (by tests), runs on a miss after the read and
 	// before its result is cached: where an invalidation can land.
@@ -145,6 +168,10 @@ func New(cfg Config) *Verifier {
 	if cfg.DocsURL == "" {
 		cfg.DocsURL = "https://developer.paddle.com"
 	}
+	cfg.ShareInterval = cmpOr(cfg.ShareInterval, DefaultShareInterval)
+	if cfg.NodeID == "" {
+		cfg.NodeID = NewNodeID()
+	}
 	v := &Verifier{
 		cfg: cfg, cache: newCache(cfg.MaxEntries), legacy: newDigestCache(cfg.MaxEntries / 16), clients: newCache(cfg.MaxEntries / 4), partners: newCache(1 << 12),
 		legacyIDs: map[string]string{}, clientIDs: map[string]string{}, Metrics: newMetrics(), systemClock: systemClock,
@@ -153,6 +180,10 @@ func New(cfg Config) *Verifier {
 	if cfg.WarmKeys <= 0 {
 		close(v.warmDone)
 	}
+	if v.cfg.SpendCredits == nil {
+		v.cfg.SpendCredits = v.spendCredits
+	}
+	v.nodes.Store(1)
 	return v
 }
 
@@ -175,12 +206,20 @@ func credEnv(env keygate.Environment) credential.Env {
 	return credential.EnvNone
 }
 
-// Authenticate authenticates a request that arrived on the surface of env
-// with the Authorization header value header, and checks that its
-// credential holds perm (a PermissionBit; 0 for none). It returns ErrMissing,
-// ErrMalformed, ErrInvalidToken or ErrForbidden, or an internal error when
-// the store can't be read.
+// Authenticate is AuthenticateFrom a client of unknown address: a key with
+// an IP allowlist is refused.
 func (v *Verifier) Authenticate(ctx context.Context, env keygate.Environment, header string, perm keygate.PermissionSet) (Principal, error) {
+	return v.AuthenticateFrom(ctx, env, header, perm, netip.Addr{})
+}
+
+// AuthenticateFrom authenticates a request from the client ip that arrived
+// on the surface of env with the Authorization header value header, and
+// checks that its credential holds perm (a PermissionBit; 0 for none) and
+// that its key's controls let it through. It returns ErrMissing,
+// ErrMalformed, ErrInvalidToken, ErrIPNotAllowed, ErrForbidden (with the
+// principal), a *RateLimited, ErrNoCredits, or an internal error when the
+// store can't be read.
+func (v *Verifier) AuthenticateFrom(ctx context.Context, env keygate.Environment, header string, perm keygate.PermissionSet, ip netip.Addr) (Principal, error) {
 	if header == "" {
 		v.Metrics.result(resultMissing)
 		return Principal{}, ErrMissing
@@ -198,20 +237,20 @@ func (v *Verifier) Authenticate(ctx context.Context, env keygate.Environment, he
 			hash := credential.HashSecret(secret)
 			match := rec.hashMatches(&hash)
 			if match && rec.checkValid(token[:len(token)-credential.CheckLen-1], check) {
-				return v.decideHit(rec, now, perm)
+				return v.decideHit(rec, now, perm, ip)
 			}
 			v.Metrics.hit()
 			if !match && rec.rot() != nil {
-				return v.rotated(ctx, rec, token, hash, now, perm)
+				return v.rotated(ctx, rec, token, hash, now, perm, ip)
 			}
 			v.Metrics.result(resultInvalid)
 			return Principal{}, ErrInvalidToken
 		}
 	}
-	if p, ok, err := v.cachedLegacy(env, token, now, perm); ok {
+	if p, ok, err := v.cachedLegacy(env, token, now, perm, ip); ok {
 		return p, err
 	}
-	return v.authenticateSlow(ctx, env, token, now, perm)
+	return v.authenticateSlow(ctx, env, token, now, perm, ip)
 }
 
 // nowNano returns the current time in Unix nanoseconds: Run's coarse clock
@@ -235,7 +274,7 @@ func (v *Verifier) nowNano() int64 {
 // authenticateSlow authenticates a token that is not a cached standard
 // key: it checks the token's shape, alphabet and check digits before any
 // store read, then finds the credential in the cache or the store.
-func (v *Verifier) authenticateSlow(ctx context.Context, env keygate.Environment, token string, now int64, perm keygate.PermissionSet) (Principal, error) {
+func (v *Verifier) authenticateSlow(ctx context.Context, env keygate.Environment, token string, now int64, perm keygate.PermissionSet, ip netip.Addr) (Principal, error) {
 	tok, err := credential.ParseIn(token, credEnv(env))
 	if errors.Is(err, credential.ErrMalformed) && opaqueKey(token, v.cfg.KeyPrefix) {
 		tok, err = credential.Token{Kind: credential.KindLegacyKey, Secret: token}, nil
@@ -271,26 +310,41 @@ func (v *Verifier) authenticateSlow(ctx context.Context, env keygate.Environment
 	hash := credential.HashSecret(tok.Secret)
 	match := rec.hashMatches(&hash)
 	if !match && rec.rot() != nil && rec.env == envCodeOf(env) {
-		return v.rotated(ctx, rec, token, hash, now, perm)
+		return v.rotated(ctx, rec, token, hash, now, perm, ip)
 	}
 	if !match || rec.env != envCodeOf(env) {
 		v.Metrics.result(resultInvalid)
 		return Principal{}, ErrInvalidToken
 	}
-	return v.decide(rec, now, perm)
+	return v.decide(rec, now, perm, ip)
 }
 
 // decide answers for a credential whose secret matched: it must be usable
-// at now and hold perm.
-func (v *Verifier) decide(rec *record, now int64, perm keygate.PermissionSet) (Principal, error) {
+// at now, be used from an address its allowlist allows, hold perm, and be
+// within its rate limit and credits. A refusal for want of perm comes with
+// the principal (the verify endpoint shows who lacks it).
+func (v *Verifier) decide(rec *record, now int64, perm keygate.PermissionSet, ip netip.Addr) (Principal, error) {
 	if !rec.usable(now) {
 		v.Metrics.result(resultInvalid)
 		return Principal{}, ErrInvalidToken
 	}
+	var c *controls
+	if rec.rare != nil && rec.rare.controls != nil {
+		if c = rec.rare.controls; !c.allows(ip) {
+			v.Metrics.result(resultForbidden)
+			return Principal{}, ErrIPNotAllowed
+		}
+	}
 	if perm != 0 && !rec.permissions.HasBit(perm) {
 		v.Metrics.result(resultForbidden)
 		v.refuse(rec.credentialID, 1, now)
-		return Principal{}, ErrForbidden
+		return rec.principal(), ErrForbidden
+	}
+	if c != nil && c.usage != nil {
+		if err := c.usage.take(now, v.nodes.Load()); err != nil {
+			v.Metrics.result(resultLimited)
+			return Principal{}, err
+		}
 	}
 	v.touch(rec, now)
 	v.Metrics.result(resultOK)
@@ -300,10 +354,10 @@ func (v *Verifier) decide(rec *record, now int64, perm keygate.PermissionSet) (P
 // decideHit is decide for a record the hot path found in the cache: it
 // counts the cache hit too, and when the answer is ok, both counts are one
 // atomic add (Metrics.hitOK).
-func (v *Verifier) decideHit(rec *record, now int64, perm keygate.PermissionSet) (Principal, error) {
-	if !rec.usable(now) || (perm != 0 && !rec.permissions.HasBit(perm)) {
+func (v *Verifier) decideHit(rec *record, now int64, perm keygate.PermissionSet, ip netip.Addr) (Principal, error) {
+	if !rec.usable(now) || (perm != 0 && !rec.permissions.HasBit(perm)) || rec.rare != nil && rec.rare.controls != nil {
 		v.Metrics.hit()
-		return v.decide(rec, now, perm)
+		return v.decide(rec, now, perm, ip)
 	}
 	v.touch(rec, now)
 	v.Metrics.hitOK.Add(1)
@@ -338,7 +392,11 @@ func (v *Verifier) lookup(ctx context.Context, id string, now int64) (*record, e
 		if err != nil {
 			return nil, err
 		}
-		return loadRotation(ctx, tx, k, now)
+		rec, err := loadRotation(ctx, tx, k, now)
+		if err == nil {
+			v.attachControls(rec, k, now)
+		}
+		return rec, err
 	})
 }
 

@@ -103,7 +103,9 @@ func (v *Verifier) warm(ctx context.Context) {
 				rotatable = append(rotatable, k.ID)
 				return nil
 			}
-			return v.warmOne(log, k.ID, newRecord(k), now.UnixNano())
+			rec := newRecord(k)
+			v.attachControls(rec, k, now.UnixNano())
+			return v.warmOne(log, k.ID, rec, now.UnixNano())
 		})
 	})
 	for _, id := range rotatable {
@@ -152,7 +154,9 @@ func (v *Verifier) warmRotatable(ctx context.Context, log *warmLog, id string) e
 		if err != nil {
 			return err
 		}
-		rec, err = loadRotation(ctx, tx, k, now)
+		if rec, err = loadRotation(ctx, tx, k, now); err == nil {
+			v.attachControls(rec, k, now)
+		}
 		return err
 	})
 	switch {

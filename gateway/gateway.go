@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -34,6 +35,9 @@ type Config struct {
 	Upstream    *url.URL
 	Routes      *RouteMap
 	Verifier    *auth.Verifier
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client, for keys' IP allowlists: the API's rule (wire.ClientIP).
+	TrustedProxies []netip.Prefix
 	// Timeout bounds the wait for the upstream's response headers; default
 	// 30 s. Bodies stream both ways without a bound.
 	Timeout time.Duration
@@ -88,7 +92,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		wire.WriteError(w, r, g.cfg.DocsURL, errNoRoute)
 		return
 	}
-	p, err := g.cfg.Verifier.AuthenticateRule(r.Context(), g.cfg.Environment, r.Header.Get("Authorization"), rule)
+	p, err := g.cfg.Verifier.AuthenticateRule(r.Context(), g.cfg.Environment, r.Header.Get("Authorization"), rule, wire.ClientIP(r, g.cfg.TrustedProxies))
 	if err != nil {
 		if _, code := wire.ErrorStatus(err); code == keygate.CodeInternal {
 			g.cfg.Logger.ErrorContext(r.Context(), "authenticate", "request_id", wire.RequestID(r), "err", err)

@@ -2,8 +2,10 @@ package gateway
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"net/netip"
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/auth"
@@ -18,6 +20,12 @@ const (
 	VerifyInvalidClientToken = "INVALID_CLIENT_TOKEN"
 	VerifyForbidden          = "FORBIDDEN"
 	VerifyMalformed          = "MALFORMED"
+	// The refusals of a key's controls: the client's IP is not in its
+	// allowlist (or was not given), it is over its rate limit, or out of
+	// credits.
+	VerifyIPNotAllowed  = "IP_NOT_ALLOWED"
+	VerifyRateLimited   = "RATE_LIMITED"
+	VerifyUsageExceeded = "USAGE_EXCEEDED"
 )
 
 // verifyCodes maps the verifier's errors to verification codes.
@@ -39,6 +47,10 @@ type VerifyRequest struct {
 	Permission keygate.Permission `json:"permission,omitempty"`
 	// ClientTokens accepts client-side tokens too.
 	ClientTokens bool `json:"client_tokens,omitempty"`
+	// IP is the address of the client that presented the token (an
+	// extension of the first version of this request: without it, a key
+	// with an IP allowlist is IP_NOT_ALLOWED).
+	IP string `json:"ip,omitempty"`
 }
 
 // VerifyResponse is the answer of POST /verify: always 200 for a request
@@ -48,6 +60,9 @@ type VerifyResponse struct {
 	Valid     bool               `json:"valid"`
 	Code      string             `json:"code"`
 	Principal *VerifiedPrincipal `json:"principal,omitempty"`
+	// RetryAfter is, for RATE_LIMITED, the seconds until the key's window
+	// ends.
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 // VerifiedPrincipal is who a valid token (or a valid one lacking the
@@ -78,32 +93,59 @@ func VerifyHandler(v *auth.Verifier, docsURL string) http.Handler {
 				Fields: []keygate.FieldError{{Field: "environment", Message: "must be live or sandbox; permission, if given, a known permission"}}})
 			return
 		}
-		p, err := v.AuthenticateRule(r.Context(), req.Environment, "Bearer "+req.Token, auth.Rule{Permission: req.Permission, ClientTokens: req.ClientTokens})
+		var ip netip.Addr
+		if req.IP != "" {
+			var err error
+			if ip, err = netip.ParseAddr(req.IP); err != nil || ip.Zone() != "" {
+				wire.WriteError(w, r, docsURL, &keygate.Error{Code: keygate.CodeInvalidField, Message: "Request does not pass validation.",
+					Fields: []keygate.FieldError{{Field: "ip", Message: "must be an IPv4 or IPv6 address"}}})
+				return
+			}
+		}
+		p, err := v.AuthenticateRule(r.Context(), req.Environment, "Bearer "+req.Token, auth.Rule{Permission: req.Permission, ClientTokens: req.ClientTokens}, ip)
 		res := VerifyResponse{Valid: err == nil, Code: VerifyValid}
 		if err != nil {
-			code, ok := verifyCodes[keygate.ErrorCode(err)]
+			code, ok := verifyCode(err)
 			if !ok {
 				wire.WriteError(w, r, docsURL, err)
 				return
 			}
 			res.Code = code
+			var limited *auth.RateLimited
+			if errors.As(err, &limited) {
+				res.RetryAfter = limited.RetryAfterSeconds()
+			}
 		}
 		if err == nil || res.Code == VerifyForbidden {
-			res.Principal = verified(v, r, req, p)
+			res.Principal = verified(p)
 		}
 		wire.WriteJSON(w, http.StatusOK, res)
 	})
 	return mux
 }
 
-// verified describes the principal; for FORBIDDEN it authenticates again
-// without the permission to learn who it is.
-func verified(v *auth.Verifier, r *http.Request, req VerifyRequest, p auth.Principal) *VerifiedPrincipal {
-	if p.CredentialID == "" {
-		var err error
-		if p, err = v.Authenticate(r.Context(), req.Environment, "Bearer "+req.Token, 0); err != nil || p.Kind == credential.KindPartnerKey {
-			return nil // a partner key is valid nowhere /verify answers for
-		}
+// verifyCode returns the verification code of a refusal; false for an
+// error that is not one (an outage).
+func verifyCode(err error) (string, bool) {
+	var limited *auth.RateLimited
+	switch {
+	case errors.Is(err, auth.ErrIPNotAllowed):
+		return VerifyIPNotAllowed, true
+	case errors.Is(err, auth.ErrNoCredits):
+		return VerifyUsageExceeded, true
+	case errors.As(err, &limited):
+		return VerifyRateLimited, true
+	}
+	code, ok := verifyCodes[keygate.ErrorCode(err)]
+	return code, ok
+}
+
+// verified describes the principal; a FORBIDDEN refusal comes with it
+// (a partner key's is refused without: it is valid nowhere /verify answers
+// for).
+func verified(p auth.Principal) *VerifiedPrincipal {
+	if p.CredentialID == "" || p.Kind == credential.KindPartnerKey {
+		return nil
 	}
 	out := &VerifiedPrincipal{AccountID: p.AccountID, CredentialID: p.CredentialID, CredentialKind: p.Kind.String(), Environment: p.Environment, Permissions: []keygate.Permission{}}
 	for _, perm := range keygate.Permissions {

@@ -83,9 +83,14 @@ func (db *DB) AddRequestCounts(ctx context.Context, node string, counts []keygat
 	return totals, nodes, nil
 }
 
+// keyCountsKept is how long past its start a key's count is kept: a key's
+// window is up to an hour long (scope "api_key", see auth's share.go).
+const keyCountsKept = 2 * time.Hour
+
 // pruneCounts deletes the counts of windows long past and the nodes not
 // seen for an hour; failing, it leaves them for the next time.
 func (db *DB) pruneCounts(ctx context.Context, now time.Time) {
-	db.Writer().ExecContext(ctx, `DELETE FROM rate_limit_counts WHERE window_start < $1`, now.Add(-countsKept).UTC())
+	db.Writer().ExecContext(ctx, `DELETE FROM rate_limit_counts WHERE window_start < $1 AND (scope <> 'api_key' OR window_start < $2)`,
+		now.Add(-countsKept).UTC(), now.Add(-keyCountsKept).UTC())
 	db.Writer().ExecContext(ctx, `DELETE FROM cluster_nodes WHERE last_seen < $1`, now.Add(-time.Hour).UTC())
 }

@@ -81,6 +81,7 @@ func Run(t *testing.T, h Harness) {
 		"AuditConcurrent":      testAuditConcurrent,
 		"AuditTamper":          testAuditTamper,
 		"AuditRetention":       testAuditRetention,
+		"KeyControls":          testKeyControls,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

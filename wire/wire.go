@@ -57,6 +57,32 @@ type APIKey struct {
 	LastUsedAt  *Time    `json:"last_used_at"`
 	CreatedAt   Time     `json:"created_at"`
 	UpdatedAt   Time     `json:"updated_at"`
+	// AllowedIPs, RateLimit and Credits are keygate's extensions, present
+	// only on keys that have them, so that other keys are exactly Paddle's
+	// entity.
+	AllowedIPs []string           `json:"allowed_ips,omitempty"`
+	RateLimit  *keygate.RateLimit `json:"rate_limit,omitempty"`
+	Credits    *Credits           `json:"credits,omitempty"`
+}
+
+// Credits is a key's credit balance as the API shows it: the balance the
+// nodes have shared (it lags their counts by at most a share interval), its
+// refill, and when the next refill is.
+type Credits struct {
+	Remaining    int64                 `json:"remaining"`
+	Refill       *keygate.CreditRefill `json:"refill"`
+	NextRefillAt *Time                 `json:"next_refill_at"`
+}
+
+// UsageThreshold is the data of api_key.usage_threshold: which threshold
+// of its credits a key reached, and the key.
+type UsageThreshold struct {
+	// Threshold is the percentage of the key's granted credits used: 80 or
+	// 100.
+	Threshold int     `json:"threshold"`
+	Remaining int64   `json:"remaining"`
+	Granted   int64   `json:"granted"`
+	APIKey    *APIKey `json:"api_key"`
 }
 
 // NewAPIKey returns k as the API shows it at now: its status evaluated at
@@ -67,6 +93,7 @@ func NewAPIKey(k *keygate.APIKey, now time.Time) *APIKey {
 		Rotatable: k.Rotatable, ExposedAt: timePtr(k.ExposedAt), ExpiresAt: timePtr(k.ExpiresAt),
 		LastUsedAt: timePtr(k.LastUsedAt), CreatedAt: Time(k.CreatedAt), UpdatedAt: Time(k.UpdatedAt),
 	}
+	w.controls(k)
 	if k.Legacy {
 		w.Key = credential.ObfuscateLegacy(k.ID)
 		return w
@@ -77,6 +104,20 @@ func NewAPIKey(k *keygate.APIKey, now time.Time) *APIKey {
 		w.Permissions[i] = string(p)
 	}
 	return w
+}
+
+// controls adds k's controls to w.
+func (w *APIKey) controls(k *keygate.APIKey) {
+	for _, p := range k.AllowedIPs {
+		w.AllowedIPs = append(w.AllowedIPs, p.String())
+	}
+	w.RateLimit = k.RateLimit
+	if c := k.Credits; c != nil {
+		w.Credits = &Credits{Remaining: c.Remaining, Refill: c.Refill}
+		if next := c.NextRefill(); !next.IsZero() {
+			w.Credits.NextRefillAt = (*Time)(&next)
+		}
+	}
 }
 
 // Account is keygate's account (seller) as its CLI and admin API show it.

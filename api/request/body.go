@@ -14,6 +14,10 @@ type APIKeyCreate struct {
 	Permissions []keygate.Permission `json:"permissions"`
 	ExpiresAt   *wire.Time           `json:"expires_at"`
 	Rotatable   bool                 `json:"rotatable"`
+	// AllowedIPs, RateLimit and Credits are keygate's key controls.
+	AllowedIPs []string            `json:"allowed_ips"`
+	RateLimit  *keygate.RateLimit  `json:"rate_limit"`
+	Credits    *keygate.CreditsSet `json:"credits"`
 }
 
 // ClientTokenCreate is the body of POST /client-tokens.

@@ -75,13 +75,24 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if madeKey {
 		logger.Warn("made a new key to seal webhook secrets; back it up, and give every node the same key with KEYGATE_ENCRYPTION_KEY", "file", filepath.Join(c.cfg.DataDir, keyFileName))
 	}
+	var shared *api.SharedLimits
+	nodeID := auth.NewNodeID()
+	if counter, ok := store.(keygate.RequestCounter); ok && c.cfg.rateLimit > 0 {
+		shared = api.NewSharedLimits(counter, 0, logger)
+		nodeID = shared.Node() // one node, whether it counts IPs or keys
+	}
 	var svc *app.Service
 	verifier := auth.New(auth.Config{Store: store, Logger: logger, DocsURL: c.cfg.DocsURL, KeyPrefix: c.cfg.KeyPrefix,
 		WarmKeys: c.cfg.warmKeys, WarmTime: c.cfg.warmTime,
 		CompleteRotation: func(ctx context.Context, keyID, rotationID string) error {
 			_, err := svc.CompleteRotation(ctx, keyID, rotationID)
 			return err
-		}})
+		},
+		SpendCredits: func(ctx context.Context, spends []keygate.CreditSpend) ([]keygate.CreditBalance, error) {
+			return svc.SpendCredits(ctx, spends)
+		},
+		NodeID: nodeID, TrustedProxies: c.cfg.trusted,
+	})
 	dispatcher := notify.NewDispatcher(notify.Config{
 		Store: store, Sealer: sealer, Mailer: c.cfg.mailer, Lease: c.cfg.lease, Logger: logger, AddressPolicy: c.cfg.addressPolicy,
 		PerDestination: c.cfg.perDestination,
@@ -136,7 +147,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}, func() float64 { return float64(pg.ListenErrors.Load()) }))
 	}
 
-	var shared *api.SharedLimits
 	background := []func(context.Context){
 		dispatcher.Run,
 		func(ctx context.Context) {
@@ -151,8 +161,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			})
 		},
 	}
-	if counter, ok := store.(keygate.RequestCounter); ok && c.cfg.rateLimit > 0 {
-		shared = api.NewSharedLimits(counter, 0, logger)
+	if shared != nil {
 		background = append(background, shared.Run)
 	}
 	githubKeys := &secretscan.GitHubKeys{URL: c.cfg.GitHubScanningKeysURL, File: c.cfg.GitHubScanningKeysFile}
@@ -168,7 +177,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			}
 			if upstream := c.cfg.upstreams[env]; upstream != nil {
 				cfg.Gateway = gateway.New(gateway.Config{
-					Environment: env, Upstream: upstream, Routes: c.cfg.routes, Verifier: verifier,
+					Environment: env, Upstream: upstream, Routes: c.cfg.routes, Verifier: verifier, TrustedProxies: c.cfg.trusted,
 					Timeout: c.cfg.upstreamTimeout, DocsURL: c.cfg.DocsURL, Logger: logger,
 				})
 			}

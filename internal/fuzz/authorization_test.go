@@ -2,6 +2,7 @@ package fuzz_test
 
 import (
 	"context"
+	"net/netip"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -47,7 +48,7 @@ func FuzzAuthorization(f *testing.F) {
 	codes := []string{keygate.CodeAuthMissing, keygate.CodeAuthMalformed, keygate.CodeInvalidToken}
 	f.Fuzz(func(t *testing.T, header string) {
 		for _, rule := range []auth.Rule{{}, {ClientTokens: true}, {Permission: "price.read"}} {
-			_, err := v.AuthenticateRule(context.Background(), keygate.Live, header, rule)
+			_, err := v.AuthenticateRule(context.Background(), keygate.Live, header, rule, netip.Addr{})
 			require.Error(t, err, "%q authenticated against an empty store", header)
 			if rule.ClientTokens && keygate.ErrorCode(err) == keygate.CodeInvalidClientToken {
 				continue

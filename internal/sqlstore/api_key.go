@@ -17,11 +17,15 @@ func (tx *Tx) CreateAPIKey(ctx context.Context, k *keygate.APIKey) error {
 	if err != nil {
 		return tx.db.internal("CreateAPIKey", err)
 	}
+	c, err := controlColumns(k)
+	if err != nil {
+		return tx.db.internal("CreateAPIKey", err)
+	}
 	err = tx.exec(ctx, "CreateAPIKey", "",
 		k.ID, k.AccountID, string(k.Environment), k.Name, nullString(k.Description), string(k.Status),
 		perms, k.Rotatable, k.Legacy, k.SecretHash, nullTime(k.ExposedAt), nullTime(k.ExpiresAt),
 		nullTime(k.LastUsedAt), nullTime(k.RevokedAt), string(k.RevokedBy), utc(k.CreatedAt), utc(k.UpdatedAt),
-		nullTime(k.ExpiringNoticeAt))
+		nullTime(k.ExpiringNoticeAt), c.allowedIPs, c.rateLimit, c.remaining, c.credits)
 	if err != nil {
 		return err
 	}
@@ -34,14 +38,27 @@ func (tx *Tx) UpdateAPIKey(ctx context.Context, k *keygate.APIKey) error {
 	if err != nil {
 		return tx.db.internal("UpdateAPIKey", err)
 	}
+	c, err := controlColumns(k)
+	if err != nil {
+		return tx.db.internal("UpdateAPIKey", err)
+	}
 	err = tx.exec(ctx, "UpdateAPIKey", k.ID,
 		k.ID, k.Name, nullString(k.Description), string(k.Status), perms, k.SecretHash,
 		nullTime(k.ExposedAt), nullTime(k.ExpiresAt), nullTime(k.RevokedAt), string(k.RevokedBy), utc(k.UpdatedAt),
-		nullTime(k.ExpiringNoticeAt))
+		nullTime(k.ExpiringNoticeAt), c.allowedIPs, c.rateLimit, c.remaining, c.credits)
 	if err != nil {
 		return err
 	}
 	return tx.recordChange(ctx, k.ID, k.UpdatedAt)
+}
+
+// UpdateAPIKeyCredits implements keygate.Tx.
+func (tx *Tx) UpdateAPIKeyCredits(ctx context.Context, k *keygate.APIKey) error {
+	c, err := controlColumns(k)
+	if err != nil {
+		return tx.db.internal("UpdateAPIKeyCredits", err)
+	}
+	return tx.exec(ctx, "UpdateAPIKeyCredits", k.ID, k.ID, c.remaining, c.credits)
 }
 
 // FindAPIKeyByID implements keygate.Tx. In an Update transaction the row is
@@ -113,10 +130,15 @@ func scanAPIKey(s scanner) (*keygate.APIKey, error) {
 	var env, status, revokedBy string
 	var desc, perms sql.NullString
 	var exposed, expires, lastUsed, revoked, noticed sql.NullTime
+	var c controls
 	err := s.Scan(&k.ID, &k.AccountID, &env, &k.Name, &desc, &status, &perms, &k.Rotatable, &k.Legacy,
-		&k.SecretHash, &exposed, &expires, &lastUsed, &revoked, &revokedBy, &k.CreatedAt, &k.UpdatedAt, &noticed)
+		&k.SecretHash, &exposed, &expires, &lastUsed, &revoked, &revokedBy, &k.CreatedAt, &k.UpdatedAt, &noticed,
+		&c.ips, &c.rate, &c.remaining, &c.credits)
 	if err != nil {
 		return nil, err
+	}
+	if err := c.decode(&k); err != nil {
+		return nil, fmt.Errorf("controls of %s: %w", k.ID, err)
 	}
 	if perms.Valid {
 		if err := json.Unmarshal([]byte(perms.String), &k.Permissions); err != nil {

@@ -3,21 +3,22 @@
 -- name: CreateAPIKey
 INSERT INTO api_keys (id, account_id, environment, name, description, status, permissions,
     rotatable, legacy, secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by,
-    created_at, updated_at, expiring_notified_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18);
+    created_at, updated_at, expiring_notified_at, allowed_ips, rate_limit, credits_remaining, credits)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22);
 
 -- name: UpdateAPIKey
 -- last_used_at is written by TouchAPIKey only, so that a change never
 -- overwrites a newer last use with the one it read.
 UPDATE api_keys SET name = $2, description = $3, status = $4, permissions = $5, secret_hash = $6,
     exposed_at = $7, expires_at = $8, revoked_at = $9, revoked_by = $10, updated_at = $11,
-    expiring_notified_at = $12
+    expiring_notified_at = $12, allowed_ips = $13, rate_limit = $14, credits_remaining = $15,
+    credits = $16
 WHERE id = $1;
 
 -- name: FindAPIKeyByID
 SELECT id, account_id, environment, name, description, status, permissions, rotatable, legacy,
     secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at,
-    expiring_notified_at
+    expiring_notified_at, allowed_ips, rate_limit, credits_remaining, credits
 FROM api_keys WHERE id = $1;
 
 -- name: FindAPIKeyByIDForUpdate
@@ -25,13 +26,13 @@ FROM api_keys WHERE id = $1;
 -- revoke (or revoke and reactivate) the same key on a stale read.
 SELECT id, account_id, environment, name, description, status, permissions, rotatable, legacy,
     secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at,
-    expiring_notified_at
+    expiring_notified_at, allowed_ips, rate_limit, credits_remaining, credits
 FROM api_keys WHERE id = $1 FOR UPDATE;
 
 -- name: FindAPIKeyByHash
 SELECT id, account_id, environment, name, description, status, permissions, rotatable, legacy,
     secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at,
-    expiring_notified_at
+    expiring_notified_at, allowed_ips, rate_limit, credits_remaining, credits
 FROM api_keys WHERE environment = $1 AND secret_hash = $2 AND legacy;
 
 -- name: FindAPIKeys
@@ -39,7 +40,7 @@ FROM api_keys WHERE environment = $1 AND secret_hash = $2 AND legacy;
 -- $4 now (a key past expires_at counts as expired), $5 cursor, $6 limit
 SELECT id, account_id, environment, name, description, status, permissions, rotatable, legacy,
     secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at,
-    expiring_notified_at
+    expiring_notified_at, allowed_ips, rate_limit, credits_remaining, credits
 FROM api_keys
 WHERE account_id = $1
   AND ($2::text IS NULL OR id IN (SELECT jsonb_array_elements_text($2::jsonb)))
@@ -66,8 +67,13 @@ SELECT count(*) FROM (
 -- that every write of last uses would have to maintain.
 SELECT id, account_id, environment, name, description, status, permissions, rotatable, legacy,
     secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at,
-    expiring_notified_at
+    expiring_notified_at, allowed_ips, rate_limit, credits_remaining, credits
 FROM api_keys
 WHERE status = 'active' AND legacy = false AND last_used_at IS NOT NULL
     AND (expires_at IS NULL OR expires_at > $1)
 ORDER BY last_used_at DESC LIMIT $2;
+
+-- name: UpdateAPIKeyCredits
+-- A spend of credits: no change is recorded (nodes learn balances when they
+-- share their spending, not through the change feed).
+UPDATE api_keys SET credits_remaining = $2, credits = $3 WHERE id = $1;

@@ -105,7 +105,7 @@ SELECT id, account_id, environment, type, entity_id, occurred_at, data FROM even
 -- notice or expiry is due.
 SELECT id, account_id, environment, name, description, status, permissions, rotatable, legacy,
     secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at,
-    expiring_notified_at
+    expiring_notified_at, allowed_ips, rate_limit, credits_remaining, credits
 FROM api_keys
 WHERE status = 'active' AND expires_at <= $2 AND (expiring_notified_at IS NULL OR expires_at <= $1)
 ORDER BY expires_at LIMIT $3
