@@ -16,13 +16,14 @@ import (
 // stderr; with --json, the entity as the API shows it, except that key
 // holds the full key this one time.
 func runAPIKeysCreate(ctx context.Context, e *env, args []string) error {
-	c := newCommand(e, "api-keys create", "--account ACC --name NAME --permissions all|p1,p2 [--description D] [--expires-at RFC3339] [--rotatable] [--json]").withJSON()
+	c := newCommand(e, "api-keys create", "--account ACC --name NAME --permissions all|p1,p2 [--description D] [--expires-at RFC3339] [--rotatable] [--allowed-ips CIDRS] [--rate-limit N/s|m|h] [--credits N [--credits-refill N/day|month]] [--json]").withJSON()
 	account := c.fs.String("account", "", "the account's ID (acc_…)")
 	name := c.fs.String("name", "", "the key's name, 1 to 150 characters")
 	description := c.fs.String("description", "", "what the key is for, up to 250 characters")
 	perms := c.fs.String("permissions", "", `comma-separated permissions (customer.read,price.write), or "all"`)
 	expiresAt := c.fs.String("expires-at", "", "expiry as RFC 3339 (default: 90 days from now; at most one year)")
 	rotatable := c.fs.Bool("rotatable", false, "allow the key to rotate its own secret")
+	controls := addControlFlags(c)
 	if _, err := c.parse(args, 0); err != nil {
 		return err
 	}
@@ -30,6 +31,9 @@ func runAPIKeysCreate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	in := keygate.APIKeyCreate{Name: *name, Permissions: keygate.ParsePermissions(*perms), Rotatable: *rotatable}
+	if err := controls.create(c, &in); err != nil {
+		return err
+	}
 	if *description != "" {
 		in.Description = description
 	}
@@ -153,10 +157,14 @@ func (c *command) printKey(k *keygate.APIKey, now time.Time) error {
 	if k.Description != nil {
 		desc = *k.Description
 	}
-	return printFields(c.env.stdout,
+	fields := []string{
 		"ID", k.ID, "Account", k.AccountID, "Environment", string(k.Environment), "Name", k.Name,
 		"Description", desc, "Key", w.Key, "Status", k.Label(now), "Permissions", formatPermissions(k),
 		"Rotatable", fmt.Sprint(k.Rotatable), "Expires", formatTime(k.ExpiresAt), "Last used", formatTime(k.LastUsedAt),
 		"Exposed", formatTime(k.ExposedAt), "Revoked", formatTime(k.RevokedAt), "Created", formatTime(&k.CreatedAt),
-		"Updated", formatTime(&k.UpdatedAt))
+		"Updated", formatTime(&k.UpdatedAt)}
+	if k.HasControls() {
+		fields = append(fields, formatControls(k)...)
+	}
+	return printFields(c.env.stdout, fields...)
 }

@@ -9,18 +9,23 @@ import (
 	"github.com/keygate/keygate/app"
 )
 
-// runAPIKeysUpdate changes the name, description or permissions of a key;
-// only the flags given change anything. The expiry can't be changed.
+// runAPIKeysUpdate changes the name, description, permissions or controls
+// of a key; only the flags given change anything. The expiry can't be
+// changed.
 func runAPIKeysUpdate(ctx context.Context, e *env, args []string) error {
-	c := newCommand(e, "api-keys update", "ID [--name N] [--description D] [--permissions P] [--json]").withJSON()
+	c := newCommand(e, "api-keys update", "ID [--name N] [--description D] [--permissions P] [--allowed-ips CIDRS] [--rate-limit N/s|m|h|none] [--credits N|none [--credits-refill N/day|month]] [--json]").withJSON()
 	name := c.fs.String("name", "", "new name")
 	description := c.fs.String("description", "", `new description ("" clears it)`)
 	perms := c.fs.String("permissions", "", `new comma-separated permissions, or "all"; replaces the old ones`)
+	controls := addControlFlags(c)
 	pos, err := c.parse(args, 1)
 	if err != nil {
 		return err
 	}
 	var u keygate.APIKeyUpdate
+	if err := controls.apply(c, &u); err != nil {
+		return err
+	}
 	if c.set("name") {
 		u.Name = name
 	}
@@ -31,8 +36,8 @@ func runAPIKeysUpdate(ctx context.Context, e *env, args []string) error {
 		ps := keygate.ParsePermissions(*perms)
 		u.Permissions = &ps
 	}
-	if u.Name == nil && u.Description == nil && u.Permissions == nil {
-		return usageError("nothing to update: give --name, --description or --permissions")
+	if u.Name == nil && u.Description == nil && u.Permissions == nil && u.AllowedIPs == nil && u.RateLimit == nil && u.Credits == nil {
+		return usageError("nothing to update: give --name, --description, --permissions, --allowed-ips, --rate-limit or --credits")
 	}
 	svc, done, err := c.service(ctx)
 	if err != nil {
