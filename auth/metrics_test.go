@@ -47,7 +47,7 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 	require.Equal(t, map[string]float64{
-		"keygate_auth_results_total/ok": 5, "keygate_auth_results_total/forbidden": 1, "keygate_auth_results_total/invalid_token": 1,
+		"keygate_auth_results_total/ok": 5, "keygate_auth_results_total/limited": 0, "keygate_auth_results_total/forbidden": 1, "keygate_auth_results_total/invalid_token": 1,
 		"keygate_auth_results_total/authentication_missing": 1, "keygate_auth_results_total/authentication_malformed": 0,
 		"keygate_auth_results_total/error":     0,
 		"keygate_auth_cache_lookups_total/hit": 5, "keygate_auth_cache_lookups_total/miss": 2, "keygate_auth_cache_lookups_total/negative_hit": 0,

@@ -159,6 +159,7 @@ type keyForm struct {
 	Groups            []permissionGroup
 	Rotatable         bool
 	Key               *keygate.APIKey
+	Controls          controlsForm
 }
 
 func (s *Server) newKeyForm(now time.Time) keyForm {
@@ -181,6 +182,11 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	form := s.newKeyForm(now)
 	form.Name, form.Description, form.Rotatable, form.Groups = in.Name, r.PostFormValue("description"), in.Rotatable, permissionGroups(in.Permissions)
+	form.Controls = formControls(r)
+	if err := form.Controls.create(&in); err != nil {
+		s.renderForm(w, r, "key_new.html", page{Title: "New API key", Data: form}, err)
+		return
+	}
 	if d := r.PostFormValue("expires_on"); d != "" {
 		form.ExpiresOn = d
 		day, err := time.Parse("2006-01-02", d)
@@ -224,23 +230,28 @@ func (s *Server) handleKeyEditForm(w http.ResponseWriter, r *http.Request) {
 	if k.Description != nil {
 		desc = *k.Description
 	}
-	s.render(w, r, http.StatusOK, "key_edit.html", page{Title: "Edit " + k.Name, Data: keyForm{Name: k.Name, Description: desc, Groups: permissionGroups(k.Permissions), Key: k}})
+	s.render(w, r, http.StatusOK, "key_edit.html", page{Title: "Edit " + k.Name, Data: keyForm{Name: k.Name, Description: desc,
+		Groups: permissionGroups(k.Permissions), Key: k, Controls: controlsFormOf(k)}})
 }
 
-// handleKeyEdit saves a key's name, description and permissions (never its
-// expiry).
+// handleKeyEdit saves a key's name, description, permissions and limits
+// (never its expiry).
 func (s *Server) handleKeyEdit(w http.ResponseWriter, r *http.Request) {
 	k, ok := s.keyOf(w, r)
 	if !ok {
 		return
 	}
-	name, desc, perms := r.PostFormValue("name"), r.PostFormValue("description"), formPermissions(r)
-	u := keygate.APIKeyUpdate{Name: &name, Description: &desc}
+	name, desc, perms, controls := r.PostFormValue("name"), r.PostFormValue("description"), formPermissions(r), formControls(r)
+	u, err := controls.update(k)
+	u.Name, u.Description = &name, &desc
 	if !k.Legacy {
 		u.Permissions = &perms
 	}
-	if _, err := s.svc.UpdateAPIKey(r.Context(), scope(r), k.ID, u); err != nil {
-		form := keyForm{Name: name, Description: desc, Groups: permissionGroups(perms), Key: k}
+	if err == nil {
+		_, err = s.svc.UpdateAPIKey(r.Context(), scope(r), k.ID, u)
+	}
+	if err != nil {
+		form := keyForm{Name: name, Description: desc, Groups: permissionGroups(perms), Key: k, Controls: controls}
 		s.renderForm(w, r, "key_edit.html", page{Title: "Edit " + k.Name, Data: form}, err)
 		return
 	}

@@ -163,6 +163,9 @@ var funcs = template.FuncMap{
 	"neg":   func(a int) int { return -a },
 	// fieldError is the problem of a form's field, next to it, and invalid
 	// marks the field for assistive technology.
+	"rateLimitPeriods": func() []keygate.RatePeriod {
+		return []keygate.RatePeriod{keygate.PerSecond, keygate.PerMinute, keygate.PerHour}
+	},
 	"fieldError": func(fields map[string]string, name string) template.HTML {
 		msg, ok := fields[name]
 		if !ok {
