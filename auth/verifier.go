@@ -355,7 +355,7 @@ func (v *Verifier) decide(rec *record, now int64, perm keygate.PermissionSet, ip
 // counts the cache hit too, and when the answer is ok, both counts are one
 // atomic add (Metrics.hitOK).
 func (v *Verifier) decideHit(rec *record, now int64, perm keygate.PermissionSet, ip netip.Addr) (Principal, error) {
-	if !rec.usable(now) || (perm != 0 && !rec.permissions.HasBit(perm)) || rec.rare != nil && rec.rare.controls != nil {
+	if !rec.usable(now) || (perm != 0 && !rec.permissions.HasBit(perm)) || rec.rare != nil && !rec.rare.passes(ip) {
 		v.Metrics.hit()
 		return v.decide(rec, now, perm, ip)
 	}
