@@ -58,7 +58,7 @@ type verifyBundle struct {
 	srv   *httptest.Server
 }
 
-func setupVerify(t *testing.T) *verifyBundle {
+func setupVerify(t testing.TB) *verifyBundle {
 	ctx, cancel := context.WithCancel(context.Background())
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
 	require.NoError(t, err)
@@ -75,7 +75,7 @@ func setupVerify(t *testing.T) *verifyBundle {
 	return &verifyBundle{svc: svc, acc: acc, clock: clock, srv: srv}
 }
 
-func (b *verifyBundle) key(t *testing.T, in keygate.APIKeyCreate) string {
+func (b *verifyBundle) key(t testing.TB, in keygate.APIKeyCreate) string {
 	in.Name, in.Permissions = "k", []keygate.Permission{"customer.read"}
 	_, token, err := b.svc.CreateAPIKey(context.Background(), app.AccountScope(b.acc.ID), b.acc.ID, in)
 	require.NoError(t, err)
