@@ -36,8 +36,9 @@ func TestAPIKeysControlsCLI(t *testing.T) {
 			require.Empty(t, updated.AllowedIPs)
 			require.Equal(t, &keygate.RateLimit{Requests: 300, Per: keygate.PerMinute}, updated.RateLimit)
 			require.Nil(t, updated.Credits)
-			c.mustJSON(&updated, "api-keys", "update", k.ID, "--rate-limit", "none")
-			require.Nil(t, updated.RateLimit)
+			var cleared wire.APIKey // absent fields must not keep the last decode's values
+			c.mustJSON(&cleared, "api-keys", "update", k.ID, "--rate-limit", "none")
+			require.Nil(t, cleared.RateLimit)
 		})
 	}
 }
