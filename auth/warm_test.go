@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"net/netip"
 	"path/filepath"
 	"testing"
 	"time"
@@ -199,5 +200,43 @@ func TestWarmRevocationWins(t *testing.T) {
 			_, err := v.Authenticate(context.Background(), keygate.Live, "Bearer "+w.tokens[id], 0)
 			require.Equal(t, auth.ErrInvalidToken, err, id)
 		}
+	})
+}
+
+// TestWarmKeepsControls checks that a key warmed into the cache keeps its
+// allowlist and its credits: served from the cache, it is refused from an
+// address outside its list and once its credits are spent, as a key read on
+// a miss is.
+func TestWarmKeepsControls(t *testing.T) {
+	t.Parallel()
+	warmEngines(t, func(t *testing.T, db keygate.Store) {
+		ctx := context.Background()
+		clock := storetest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
+		w := &warmKeys{svc: &app.Service{Store: db, Now: clock.Now}, clock: clock, tokens: map[string]string{}}
+		var err error
+		w.acc, err = w.svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"})
+		require.NoError(t, err)
+		k, token, err := w.svc.CreateAPIKey(ctx, app.AccountScope(w.acc.ID), w.acc.ID, keygate.APIKeyCreate{
+			Name: "limited", Permissions: []keygate.Permission{"customer.read"},
+			AllowedIPs: []string{"10.0.0.0/8"}, Credits: &keygate.CreditsSet{Remaining: 2},
+		})
+		require.NoError(t, err)
+		require.NoError(t, db.Update(ctx, func(tx keygate.Tx) error {
+			return tx.TouchAPIKeys(ctx, []keygate.LastUse{{ID: k.ID, At: clock.Now(), Requests: 1}})
+		}))
+
+		store := &countingStore{Store: db}
+		v := startWarm(t, store, w, 100)
+		require.Equal(t, 1, v.Warmed())
+		reads := store.views.Load()
+		from := func(ip string) error {
+			_, err := v.AuthenticateFrom(ctx, keygate.Live, "Bearer "+token, keygate.PermissionBit("customer.read"), netip.MustParseAddr(ip))
+			return err
+		}
+		require.Equal(t, auth.ErrIPNotAllowed, from("11.0.0.1"), "the warmed key keeps its allowlist")
+		require.NoError(t, from("10.1.2.3"))
+		require.NoError(t, from("10.1.2.3"))
+		require.Equal(t, auth.ErrNoCredits, from("10.1.2.3"), "the warmed key keeps its credits")
+		require.Equal(t, reads, store.views.Load(), "all served from the warmed cache")
 	})
 }
