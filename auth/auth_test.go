@@ -45,6 +45,12 @@ type countingTx struct {
 	s *countingStore
 }
 
+// FindAPIKeyByHash counts a read of an imported key.
+func (tx *countingTx) FindAPIKeyByHash(ctx context.Context, env keygate.Environment, hash []byte) (*keygate.APIKey, error) {
+	tx.s.views.Add(1)
+	return tx.Tx.FindAPIKeyByHash(ctx, env, hash)
+}
+
 func (tx *countingTx) FindAPIKeyByID(ctx context.Context, id string) (*keygate.APIKey, error) {
 	tx.s.views.Add(1)
 	k, err := tx.Tx.FindAPIKeyByID(ctx, id)

@@ -1,10 +1,13 @@
 package auth_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -100,4 +103,41 @@ func benchmarkCachedHit(b *testing.B, bb *bundle, header string) {
 		}
 	}
 	b.ReportMetric(floorRatio(func() { bb.v.Authenticate(bb.ctx, keygate.Live, header, perm) }), "x-floor")
+}
+
+// TestImportedKeysStayCached checks that as many imported keys as a
+// quarter of MaxEntries stay cached once read: an operator who imported
+// that many keys does not read the store on every request.
+func TestImportedKeysStayCached(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
+	const maxEntries, n = 256, 48 // a quarter is 64
+	var file strings.Builder
+	tokens := make([]string, n)
+	for i := range tokens { // keys of another system, imported by their SHA-256
+		tokens[i] = fmt.Sprintf("sk_live_acme_%024d", i)
+		sum := sha256.Sum256([]byte(tokens[i]))
+		fmt.Fprintf(&file, "{\"sha256\":%q,\"name\":\"acme %d\"}\n", hex.EncodeToString(sum[:]), i)
+	}
+	_, err := b.svc.ImportKeys(ctx, app.AccountScope(b.acc.ID), b.acc.ID, strings.NewReader(file.String()), 0)
+	require.NoError(t, err)
+	store := &countingStore{Store: b.db}
+	v := auth.New(auth.Config{Store: store, Now: b.clock.Now, PollInterval: time.Hour, MaxEntries: maxEntries})
+	done := make(chan struct{})
+	go func() { defer close(done); v.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	require.Eventually(t, v.Started, 10*time.Second, time.Millisecond)
+	for _, token := range tokens {
+		_, err := v.Authenticate(ctx, keygate.Live, "Bearer "+token, 0)
+		require.NoError(t, err)
+	}
+	reads := store.views.Load()
+	require.EqualValues(t, n, reads, "each key read once")
+	for _, token := range tokens {
+		_, err := v.Authenticate(ctx, keygate.Live, "Bearer "+token, 0)
+		require.NoError(t, err)
+	}
+	require.Equal(t, reads, store.views.Load(), "every imported key was served from the cache")
 }

@@ -34,7 +34,10 @@ type Config struct {
 	NegativeTTL time.Duration
 	// FlushInterval is how often last uses are written; default 30 s.
 	FlushInterval time.Duration
-	// MaxEntries bounds the number of cached credentials; default 2^20.
+	// MaxEntries bounds the number of cached API keys; default 2^20.
+	// Imported keys and client-side tokens are each bounded by a quarter
+	// of it (so 262,144 by default), in caches of their own that take
+	// memory only as they fill.
 	MaxEntries int
 	// WarmKeys is how many of the API keys used most recently Run loads
 	// into the cache when it starts, in the background (see warm); 0, the
@@ -173,7 +176,7 @@ func New(cfg Config) *Verifier {
 		cfg.NodeID = NewNodeID()
 	}
 	v := &Verifier{
-		cfg: cfg, cache: newCache(cfg.MaxEntries), legacy: newDigestCache(cfg.MaxEntries / 16), clients: newCache(cfg.MaxEntries / 4), partners: newCache(1 << 12),
+		cfg: cfg, cache: newCache(cfg.MaxEntries), legacy: newDigestCache(cfg.MaxEntries / 4), clients: newCache(cfg.MaxEntries / 4), partners: newCache(1 << 12),
 		legacyIDs: map[string]string{}, clientIDs: map[string]string{}, Metrics: newMetrics(), systemClock: systemClock,
 		clockWake: make(chan struct{}, 1), warmDone: make(chan struct{}),
 	}
