@@ -118,12 +118,14 @@ func notify(ch chan<- struct{}) {
 }
 
 // sweepInterval is how often a node looks for committed changes that no
-// one numbered (a writer died between its commit and its numbering).
+// one numbered and audit entries no one chained (a writer died between
+// its commit and their numbering or chaining).
 const sweepInterval = 2 * time.Second
 
-// sweep numbers orphaned changes until ctx ends: SweepChanges, every
-// sweepInterval. A change a writer committed is then in the feed within
-// about that long even if the writer died at once.
+// sweep numbers orphaned changes and chains orphaned audit entries until
+// ctx ends: SweepChanges and SweepAudit, every sweepInterval. A change a
+// writer committed is then in the feed, and its audit entry chained,
+// within about that long even if the writer died at once.
 func (db *DB) sweep(ctx context.Context) {
 	t := time.NewTicker(sweepInterval)
 	defer t.Stop()
@@ -132,7 +134,9 @@ func (db *DB) sweep(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			db.SweepChanges(ctx) // an error is a database away: the next tick tries again
+			// An error is a database away: the next tick tries again.
+			db.SweepChanges(ctx)
+			db.SweepAudit(ctx)
 		}
 	}
 }

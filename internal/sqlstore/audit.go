@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"maps"
 	"slices"
 	"time"
 
@@ -22,11 +23,9 @@ func (tx *Tx) RecordAudit(_ context.Context, e *keygate.AuditEntry) error {
 }
 
 // commitAudit chains and writes the queued audit entries, account by
-// account in the order of their IDs (so that two transactions writing to
-// the same accounts lock their heads in the same order and can't
-// deadlock), each account's in the order they were recorded. Each head is
-// locked until commit (PostgreSQL: the upsert locks its row; SQLite: the
-// writer is exclusive), so no other writer chains after the same entry.
+// account in the order of their IDs, each account's in the order they were
+// recorded, where the engine chains before commit (SQLite, whose one
+// writer at a time holds every head).
 func (tx *Tx) commitAudit(ctx context.Context) error {
 	if len(tx.audits) == 0 {
 		return nil
@@ -35,14 +34,7 @@ func (tx *Tx) commitAudit(ctx context.Context) error {
 	for _, e := range tx.audits {
 		byAccount[e.AccountID] = append(byAccount[e.AccountID], e)
 	}
-	accounts := slices.Sorted(func(yield func(string) bool) {
-		for a := range byAccount {
-			if !yield(a) {
-				return
-			}
-		}
-	})
-	for _, a := range accounts {
+	for _, a := range slices.Sorted(maps.Keys(byAccount)) {
 		if err := tx.chainAudit(ctx, a, byAccount[a]); err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,47 +11,22 @@ import (
 
 // lockChanges is what writers of credentials called before their first
 // write when the change lock was held from there to commit. The lock is now
-// taken only at commit (commitChanges); it does nothing, and stays so that
+// taken only at or after commit (commitRecords); it does nothing, and stays so that
 // writers that still call it keep building.
 func (tx *Tx) lockChanges(context.Context) error { return nil }
 
 // recordChange queues credential id for the change feed. The rows are
-// written when the transaction's work is done (commitChanges).
+// written when the transaction's work is done (commitRecords).
 func (tx *Tx) recordChange(_ context.Context, id string, at time.Time) error {
 	tx.changes = append(tx.changes, keygate.Change{CredentialID: id, ChangedAt: utc(at)})
 	return nil
 }
 
-// commitChanges writes the queued changes just before commit. Where the
-// engine numbers the feed after commit (PostgreSQL: a SequenceChanges
-// query), it inserts them unnumbered, in one round trip, and the store
-// numbers them once the transaction has committed (DB.SequenceChanges).
-// Elsewhere (SQLite, one writer at a time) it takes the change lock and
-// inserts them numbered.
+// commitChanges takes the change lock and writes the queued changes,
+// numbered, just before commit, where the engine numbers the feed before
+// commit (SQLite, one writer at a time).
 func (tx *Tx) commitChanges(ctx context.Context) error {
 	if len(tx.changes) == 0 {
-		return nil
-	}
-	if q, ok := tx.db.dialect.Queries["RecordChanges"]; ok {
-		ids, ats := make([]string, len(tx.changes)), make([]time.Time, len(tx.changes))
-		for i, c := range tx.changes {
-			ids[i], ats[i] = c.CredentialID, c.ChangedAt
-		}
-		rows, err := tx.tx.QueryContext(ctx, q, ids, ats)
-		if err != nil {
-			return tx.translate("RecordChanges", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return tx.translate("RecordChanges", err)
-			}
-			tx.changeRows = append(tx.changeRows, id)
-		}
-		if err := rows.Err(); err != nil {
-			return tx.translate("RecordChanges", err)
-		}
 		return nil
 	}
 	if _, err := tx.tx.ExecContext(ctx, tx.query("LockChanges")); err != nil {
@@ -80,33 +54,6 @@ func (db *DB) SequenceChanges(ctx context.Context) error {
 	}
 	if _, err := db.writer.ExecContext(ctx, q); err != nil {
 		return db.internal("SequenceChanges", err)
-	}
-	return nil
-}
-
-// sequenceChangesOf makes sure the committed change rows ids are numbered
-// before it returns. The writers of one node share the numbering
-// (sequencer): a writer joins the next run, and one run numbers the rows
-// of every writer that joined it, so that the node takes the change lock
-// once per run instead of once per write.
-func (db *DB) sequenceChangesOf(ctx context.Context, ids []int64) error {
-	if _, ok := db.dialect.Queries["SequenceChangesOf"]; !ok || len(ids) == 0 {
-		return nil
-	}
-	return db.seq.number(ctx, ids, db.runSequenceChangesOf)
-}
-
-// runSequenceChangesOf runs SequenceChangesOf for the rows ids: it waits
-// for the change lock and numbers every unnumbered change, unless a run
-// before it (of any node) already numbered all of these.
-func (db *DB) runSequenceChangesOf(ctx context.Context, ids []int64) error {
-	list := make([]string, len(ids))
-	for i, id := range ids {
-		list[i] = strconv.FormatInt(id, 10)
-	}
-	q := strings.Replace(db.dialect.Queries["SequenceChangesOf"], "/*ids*/0", strings.Join(list, ","), 1)
-	if _, err := db.writer.ExecContext(ctx, q); err != nil {
-		return db.internal("SequenceChangesOf", err)
 	}
 	return nil
 }

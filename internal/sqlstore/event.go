@@ -8,6 +8,10 @@ import (
 
 // CreateEvent implements keygate.Tx.
 func (tx *Tx) CreateEvent(ctx context.Context, e *keygate.Event) error {
+	if tx.flusher != nil {
+		tx.events = append(tx.events, e) // written with the next statement
+		return nil
+	}
 	return tx.exec(ctx, "CreateEvent", "", e.ID, e.AccountID, string(e.Environment), string(e.Type), e.EntityID, utc(e.OccurredAt), string(e.Data))
 }
 

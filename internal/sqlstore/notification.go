@@ -63,6 +63,10 @@ func scanNotificationSetting(s scanner) (*keygate.NotificationSetting, error) {
 
 // CreateNotification implements keygate.Tx.
 func (tx *Tx) CreateNotification(ctx context.Context, n *keygate.Notification) error {
+	if tx.flusher != nil && n.DeliveredAt == nil && n.ReplayedAt == nil && n.LastAttemptAt == nil && n.RetryAt == nil {
+		tx.notifications = append(tx.notifications, n) // a new one, written with the next statement
+		return nil
+	}
 	return tx.exec(ctx, "CreateNotification", "", n.ID, n.AccountID, string(n.Environment), n.SettingID, n.EventID,
 		string(n.Type), string(n.Status), string(n.Origin), string(n.Payload), utc(n.OccurredAt), nullTime(n.DeliveredAt),
 		nullTime(n.ReplayedAt), nullTime(n.LastAttemptAt), nullTime(n.RetryAt), n.TimesAttempted, utc(n.CreatedAt))

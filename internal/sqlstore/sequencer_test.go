@@ -18,7 +18,7 @@ import (
 // run's error.
 func TestSequencerCombines(t *testing.T) {
 	t.Parallel()
-	var s sequencer
+	var s sequencer[int64]
 	var mu sync.Mutex
 	var runs [][]int64
 	first, release := make(chan struct{}), make(chan struct{})

@@ -36,8 +36,17 @@ type DB struct {
 	// keyPrefix is the database's recorded key prefix (a string), once
 	// KeyPrefix has read it; API keys read carry it.
 	keyPrefix atomic.Value
-	stmts     sync.Map  // query → *sql.Stmt on reader, for ReadDirect
-	seq       sequencer // numbers the change rows writers committed
+	stmts     sync.Map // query → *sql.Stmt on reader, for ReadDirect
+	// after numbers and chains what writers committed unnumbered and
+	// unchained (afterCommit).
+	after sequencer[pending]
+	// sweepMu guards unchainedBefore: the audit entries SweepAudit found
+	// unchained last time.
+	sweepMu         sync.Mutex
+	unchainedBefore map[string]bool
+	// noFlush are the queries that can't see deferred writes, which
+	// flushing sends without sending those first.
+	noFlush map[string]bool
 	// writerStmts and readerStmts are the pools' prepared statements for
 	// transactions, if the dialect asks for them (PrepareInTx).
 	writerStmts, readerStmts *stmtCache
@@ -52,6 +61,14 @@ func New(writer, reader *sql.DB, d Dialect) *DB {
 	if d.PrepareInTx {
 		db.writerStmts = newStmtCache(writer, d.Queries)
 		db.readerStmts = newStmtCache(reader, d.Queries)
+	}
+	if db.deferring() {
+		// A transaction reads its account's destinations right after
+		// writing an event, to write its notifications: the event waits.
+		db.noFlush = map[string]bool{}
+		for _, name := range []string{"FindNotificationSettingsAsc", "FindNotificationSettingsDesc"} {
+			db.noFlush[d.Queries[name]] = true
+		}
 	}
 	return db
 }
@@ -77,27 +94,45 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sql
 		q = cached
 		defer func() { stmts.prepare(context.WithoutCancel(ctx), cached.missing) }() // after the rollback below
 	}
-	defer sqlTx.Rollback()
 	tx := &Tx{tx: q, db: db, write: write}
+	if write && db.deferring() {
+		tx.flusher = &flushing{querier: q, tx: tx}
+		tx.tx = tx.flusher
+	}
+	defer sqlTx.Rollback()
 	if err := fn(tx); err != nil {
 		return err
 	}
-	if err := tx.commitAudit(ctx); err != nil {
-		return err
-	}
-	if err := tx.commitChanges(ctx); err != nil {
+	if err := tx.commitRecords(ctx); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return db.internal("commit", err)
 	}
-	if len(tx.changeRows) > 0 {
+	if len(tx.pending.audits)+len(tx.pending.changes) > 0 {
 		// The transaction committed: its changes are in force even if
-		// numbering them fails now, so that failure is not this write's; a
-		// node's sweep numbers them within seconds (SweepChanges).
-		_ = db.sequenceChangesOf(context.WithoutCancel(ctx), tx.changeRows)
+		// numbering or chaining fails now, so that failure is not this
+		// write's; a node's sweeps do it within seconds (SweepChanges,
+		// SweepAudit).
+		_ = db.afterCommit(context.WithoutCancel(ctx), tx.pending)
 	}
 	return nil
+}
+
+// commitRecords writes the transaction's audit entries and change rows,
+// just before commit: unchained and unnumbered, for afterCommit, where the
+// engine does that after commit; else chained and numbered.
+func (tx *Tx) commitRecords(ctx context.Context) error {
+	if f := tx.flusher; f != nil {
+		if f.err != nil || !tx.hasDeferred() {
+			return f.err
+		}
+		return tx.flushDeferred(ctx, f.querier)
+	}
+	if err := tx.commitAudit(ctx); err != nil {
+		return err
+	}
+	return tx.commitChanges(ctx)
 }
 
 // Ping implements keygate.Store.
@@ -139,9 +174,15 @@ type Tx struct {
 	changes []keygate.Change
 	// audits are the audit entries to chain and write at commit.
 	audits []*keygate.AuditEntry
-	// changeRows are the ids of the change rows written unnumbered, to
-	// number after commit.
-	changeRows []int64
+	// pending is what the transaction wrote unnumbered and unchained, to
+	// number and chain after commit.
+	pending pending
+	// flusher is tx's querier where the engine defers writes; events and
+	// notifications wait there for the next statement, with the audit
+	// entries and changes.
+	flusher       *flushing
+	events        []*keygate.Event
+	notifications []*keygate.Notification
 }
 
 var _ keygate.Tx = (*Tx)(nil)

@@ -7,11 +7,31 @@ SELECT pg_advisory_xact_lock(hashtext('keygate-changes:' || current_schema()));
 -- A change without its seq: SequenceChanges numbers it once it commits.
 INSERT INTO credential_changes (credential_id, changed_at) VALUES ($1, $2);
 
--- name: RecordChanges
--- RecordChange for $1 IDs and $2 times, in one round trip; returns the
--- rows' ids, for SequenceChangesOf.
+-- name: WriteDeferred
+-- The writes a transaction deferred to its next statement or its commit,
+-- in one round trip (internal/sqlstore, flushing): events ($1…$7), new
+-- notifications ($8…$19; they may be of these events: foreign keys are
+-- checked at the end of the statement), audit entries, unchained ($20…$30),
+-- and change rows, unnumbered ($31, $32), whose ids it returns. One element
+-- of each array a row. Once the writer has committed, one run numbers the
+-- changes and chains the entries (afterCommit); a node's sweeps do it for a
+-- writer that died first.
+WITH ev AS (
+    INSERT INTO events (id, account_id, environment, type, entity_id, occurred_at, data)
+    SELECT id, account_id, environment, type, entity_id, occurred_at, data::json
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
+        AS e(id, account_id, environment, type, entity_id, occurred_at, data)
+), nt AS (
+    INSERT INTO notifications (id, account_id, environment, setting_id, event_id, type, status, origin, payload, occurred_at, times_attempted, created_at)
+    SELECT id, account_id, environment, setting_id, event_id, type, status, origin, payload::json, occurred_at, times_attempted, created_at
+    FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::integer[], $19::timestamptz[])
+        AS n(id, account_id, environment, setting_id, event_id, type, status, origin, payload, occurred_at, times_attempted, created_at)
+), audit AS (
+    INSERT INTO audit_log (id, account_id, environment, actor_type, actor_id, ip, user_agent, action, target_id, detail, occurred_at)
+    SELECT * FROM unnest($20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::timestamptz[])
+)
 INSERT INTO credential_changes (credential_id, changed_at)
-SELECT c.id, c.at FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS c(id, at, n) ORDER BY c.n
+SELECT c.id, c.at FROM unnest($31::text[], $32::timestamptz[]) WITH ORDINALITY AS c(id, at, n) ORDER BY c.n
 RETURNING id;
 
 -- name: NotifyChange
@@ -40,16 +60,19 @@ SELECT CASE WHEN length(ids) <= 7000 THEN pg_notify('keygate_changed_ids', curre
 FROM changed WHERE ids IS NOT NULL;
 
 -- name: SequenceChangesOf
--- SequenceChanges (with its notices) for a writer whose rows are /*ids*/0
--- (replaced by their ids, integers the store itself got back): once it
--- holds the lock, it numbers anything only if its own rows are still
--- unnumbered. Writers waiting for the lock mostly find their rows
--- numbered by the holder before them, and then end without writing (nor
--- waiting for a WAL flush): one flush numbers a whole queue of writers.
-SELECT pg_advisory_xact_lock(hashtext('keygate-changes:' || current_schema()));
-WITH numbered AS (
+-- Numbers the committed change rows whose ids are $1 (those still without
+-- a seq), with their notices, in a run after their writers' commits
+-- (internal/sqlstore, afterCommit): the change lock is taken (the InitPlan
+-- "locked", run before any number is drawn) and held until the run's
+-- transaction ends, as in SequenceChanges. The rows committed before the
+-- run began, so its snapshot holds them; a row another run numbered
+-- meanwhile fails "seq IS NULL" when rechecked and is skipped. Only these
+-- rows are read, through the primary key.
+WITH locked AS (
+    SELECT pg_advisory_xact_lock(hashtext('keygate-changes:' || current_schema()))
+), numbered AS (
     UPDATE credential_changes SET seq = nextval(pg_get_serial_sequence('credential_changes', 'seq'))
-    WHERE seq IS NULL AND EXISTS (SELECT 1 FROM credential_changes WHERE seq IS NULL AND id IN (/*ids*/0))
+    WHERE id = ANY($1::bigint[]) AND seq IS NULL AND EXISTS (SELECT 1 FROM locked)
     RETURNING credential_id
 ), changed AS (
     SELECT string_agg(DISTINCT credential_id, ' ') AS ids FROM numbered
@@ -69,3 +92,4 @@ SELECT coalesce(max(seq), 0) FROM credential_changes;
 
 -- name: TouchAPIKey
 UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2);
+

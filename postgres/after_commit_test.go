@@ -1,0 +1,240 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/keygate/keygate"
+	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/postgres"
+)
+
+// newKeyOn makes an account and a key on svc, so that the account's audit
+// chain has a head.
+func newKeyOn(t *testing.T, svc *app.Service) (*keygate.Account, *keygate.APIKey) {
+	t.Helper()
+	ctx := context.Background()
+	acc, err := svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"})
+	require.NoError(t, err)
+	k, _, err := svc.CreateAPIKey(ctx, app.OperatorScope(), acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"customer.read"}})
+	require.NoError(t, err)
+	return acc, k
+}
+
+// verifyChain checks that the account's chain verifies, holds want
+// entries, and that none is left unchained.
+func verifyChain(t *testing.T, db *schemaDB, svc *app.Service, accountID string, want int64) {
+	t.Helper()
+	ctx := context.Background()
+	states, err := svc.VerifyAuditLog(ctx, &accountID)
+	require.NoError(t, err)
+	require.Len(t, states, 1)
+	require.Nil(t, states[0].Break)
+	require.Equal(t, want, states[0].Head.Seq)
+	var unchained int
+	require.NoError(t, db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE seq IS NULL`).Scan(&unchained))
+	require.Zero(t, unchained, "every entry chained")
+}
+
+// TestAuditCommitsBeforeChaining holds an account's chain head, as a run
+// of another node chaining its entries would: a key change of that account
+// still commits at once (its entry waits, unchained, for the head), and is
+// chained once the head is free. Were entries chained inside the writer's
+// transaction, its commit would wait for the head, and so for every other
+// writer of the account.
+func TestAuditCommitsBeforeChaining(t *testing.T) {
+	t.Parallel()
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	svc := &app.Service{Store: db, Now: time.Now}
+	acc, k := newKeyOn(t, svc)
+
+	holder, err := db.Writer().BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer holder.Rollback()
+	_, err = holder.ExecContext(ctx, `SELECT 1 FROM audit_heads WHERE account_id = $1 FOR UPDATE`, acc.ID)
+	require.NoError(t, err)
+
+	done := make(chan error, 1)
+	go func() {
+		desc := "changed while the head is held"
+		_, err := svc.UpdateAPIKey(ctx, app.OperatorScope(), k.ID, keygate.APIKeyUpdate{Description: &desc})
+		done <- err
+	}()
+	other, err := sql.Open("pgx", db.url)
+	require.NoError(t, err)
+	defer other.Close()
+	require.Eventually(t, func() bool {
+		var desc string
+		err := other.QueryRowContext(ctx, `SELECT description FROM api_keys WHERE id = $1`, k.ID).Scan(&desc)
+		return err == nil && desc == "changed while the head is held"
+	}, 10*time.Second, 10*time.Millisecond, "the change commits while the head is held")
+	var unchained int
+	require.NoError(t, other.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE account_id = $1 AND seq IS NULL`, acc.ID).Scan(&unchained))
+	require.Equal(t, 1, unchained, "its entry is committed, unchained")
+	select {
+	case err := <-done:
+		t.Fatalf("the writer returned before its entry was chained: %v", err)
+	default:
+	}
+
+	require.NoError(t, holder.Rollback())
+	require.NoError(t, <-done)
+	verifyChain(t, db, svc, acc.ID, 2)
+}
+
+// TestOrphanAuditChained: an entry whose writer died between its commit
+// and its chaining is listed (seq 0), doesn't break verification, and a
+// node's sweep chains it after the head.
+func TestOrphanAuditChained(t *testing.T) {
+	t.Parallel()
+	db := MustOpenDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	svc := &app.Service{Store: db, Now: time.Now}
+	acc, _ := newKeyOn(t, svc)
+	_, err := db.Writer().ExecContext(ctx, `INSERT INTO audit_log (id, account_id, environment, actor_type, actor_id, ip, user_agent, action, target_id, detail, occurred_at)
+		VALUES ('audit_orphan', $1, 'live', 'system', '', '', '', 'api_key.updated', 'apikey_x', '', now())`, acc.ID)
+	require.NoError(t, err)
+
+	list, _, err := svc.ListAuditLog(ctx, app.OperatorScope(), keygate.AuditFilter{AccountID: acc.ID, Page: keygate.Page{Limit: 10}})
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	seqs := map[string]int64{list[0].ID: list[0].Seq, list[1].ID: list[1].Seq}
+	require.Zero(t, seqs["audit_orphan"], "listed before it is chained, with seq 0")
+	states, err := svc.VerifyAuditLog(ctx, &acc.ID)
+	require.NoError(t, err)
+	require.Nil(t, states[0].Break, "an unchained entry breaks no link")
+
+	db.ChangeNotices(ctx, nil) // what a following node runs, with its sweeps
+	require.Eventually(t, func() bool {
+		var seq sql.NullInt64
+		err := db.Writer().QueryRowContext(ctx, `SELECT seq FROM audit_log WHERE id = 'audit_orphan'`).Scan(&seq)
+		return err == nil && seq.Valid
+	}, 15*time.Second, 50*time.Millisecond)
+	verifyChain(t, db, svc, acc.ID, 2)
+}
+
+// TestAuditSweepRacesWriters runs writers of one account on two nodes
+// while a node sweeps for unchained entries as fast as it can: the sweep
+// takes entries whose writers are about to chain them, and the writers'
+// runs must then start again without those rather than chain after a head
+// that moved. The chain must come out whole, every entry in it once.
+func TestAuditSweepRacesWriters(t *testing.T) {
+	t.Parallel()
+	one := MustOpenDB(t)
+	two, err := postgres.Open(context.Background(), one.url)
+	require.NoError(t, err)
+	t.Cleanup(func() { two.Close() })
+	ctx := context.Background()
+	nodes := []*app.Service{{Store: one, Now: time.Now}, {Store: two, Now: time.Now}}
+	acc, k := newKeyOn(t, nodes[0])
+
+	stop := make(chan struct{})
+	var sweeps atomic.Int64
+	var sweeper sync.WaitGroup
+	sweeper.Add(1)
+	go func() {
+		defer sweeper.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			require.NoError(t, two.SweepAudit(ctx))
+			sweeps.Add(1)
+		}
+	}()
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make([]error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				desc := fmt.Sprintf("writer %d, change %d", w, i)
+				if _, err := nodes[w%2].UpdateAPIKey(ctx, app.OperatorScope(), k.ID, keygate.APIKeyUpdate{Description: &desc}); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	sweeper.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	require.Positive(t, sweeps.Load())
+	verifyChain(t, one, nodes[1], acc.ID, 1+writers*each)
+}
+
+// TestDeferredWrites: events and new notifications wait for the
+// transaction's next statement, or its commit, and go with it; a statement
+// after them sees them, a notification of an event written in the same
+// batch satisfies its foreign key, and a deferred write that fails undoes
+// the whole transaction.
+func TestDeferredWrites(t *testing.T) {
+	t.Parallel()
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	svc := &app.Service{Store: db, Now: time.Now}
+	acc, k := newKeyOn(t, svc)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	setting := &keygate.NotificationSetting{ID: "ntfset_deferred", AccountID: acc.ID, Environment: keygate.Live, Description: "d",
+		Type: keygate.DestinationURL, Destination: "https://example.com/hook", Active: true, APIVersion: 1,
+		SubscribedEvents: []keygate.EventType{keygate.EventAPIKeyUpdated}, TrafficSource: keygate.TrafficAll, SealedSecret: []byte{1}, CreatedAt: now, UpdatedAt: now}
+	event := &keygate.Event{ID: "evt_deferred", AccountID: acc.ID, Environment: keygate.Live, Type: keygate.EventAPIKeyUpdated,
+		EntityID: k.ID, OccurredAt: now, Data: []byte(`{"b":1,"a":2}`)}
+	notification := &keygate.Notification{ID: "ntf_deferred", AccountID: acc.ID, Environment: keygate.Live, SettingID: setting.ID,
+		EventID: event.ID, Type: event.Type, Status: keygate.NotificationNotAttempted, Origin: keygate.OriginEvent,
+		Payload: []byte(`{"event_id":"evt_deferred"}`), OccurredAt: now, CreatedAt: now}
+	require.NoError(t, db.Update(ctx, func(tx keygate.Tx) error {
+		require.NoError(t, tx.CreateNotificationSetting(ctx, setting))
+		require.NoError(t, tx.CreateEvent(ctx, event))
+		require.NoError(t, tx.CreateNotification(ctx, notification))
+		events, _, err := tx.FindEvents(ctx, keygate.EventFilter{AccountID: acc.ID, EntityID: k.ID, Page: keygate.Page{Limit: 10, SkipCount: true}})
+		require.NoError(t, err)
+		var ids []string
+		for _, e := range events {
+			ids = append(ids, e.ID)
+		}
+		require.Contains(t, ids, event.ID, "a statement after a deferred write sees it")
+		return nil
+	}))
+	var data, status string
+	require.NoError(t, db.Writer().QueryRowContext(ctx, `SELECT e.data::text, n.status FROM events e JOIN notifications n ON n.event_id = e.id WHERE n.id = 'ntf_deferred'`).Scan(&data, &status))
+	require.Equal(t, `{"b":1,"a":2}`, data, "the event's data kept as written")
+	require.Equal(t, string(keygate.NotificationNotAttempted), status)
+
+	// An event of an account that doesn't exist fails at commit, and the
+	// key's change before it is undone.
+	err := db.Update(ctx, func(tx keygate.Tx) error {
+		changed := *k
+		desc := "never committed"
+		changed.Description = &desc
+		if err := tx.UpdateAPIKey(ctx, &changed); err != nil {
+			return err
+		}
+		bad := *event
+		bad.ID, bad.AccountID = "evt_orphan", "acc_missing"
+		return tx.CreateEvent(ctx, &bad)
+	})
+	require.Error(t, err)
+	got, err := svc.GetAPIKey(ctx, app.OperatorScope(), k.ID)
+	require.NoError(t, err)
+	require.Nil(t, got.Description)
+	var n int
+	require.NoError(t, db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM events WHERE id = 'evt_orphan'`).Scan(&n))
+	require.Zero(t, n)
+}
