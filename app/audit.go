@@ -87,6 +87,23 @@ func clip(s string) string {
 	return truncate(strings.ReplaceAll(s, "\x00", ""), keygate.AuditFieldMax)
 }
 
+// auditSettler is a store that chains audit entries just after their
+// writers return (PostgreSQL: internal/sqlstore, SettleAudit).
+type auditSettler interface {
+	SettleAudit(ctx context.Context) error
+}
+
+// settleAudit waits, where the store chains entries after their writers
+// return, until the entries written through this process are chained, so
+// that a read of the audit log after a change made here shows its entry
+// chained.
+func (s *Service) settleAudit(ctx context.Context) error {
+	if a, ok := s.Store.(auditSettler); ok {
+		return a.SettleAudit(ctx)
+	}
+	return nil
+}
+
 // userActor is a dashboard user.
 func userActor(id string) keygate.Actor { return keygate.Actor{Type: keygate.ActorUser, ID: id} }
 
@@ -98,6 +115,9 @@ func (s *Service) ListAuditLog(ctx context.Context, sc Scope, f keygate.AuditFil
 		if f.AccountID == "" {
 			return nil, 0, keygate.Errorf(keygate.CodeForbidden, "You aren't permitted to perform this request.")
 		}
+	}
+	if err := s.settleAudit(ctx); err != nil {
+		return nil, 0, err
 	}
 	var list []*keygate.AuditEntry
 	var total int
@@ -116,6 +136,9 @@ const auditBatch = 500
 // returns an error. Each batch is read in a transaction of its own, so a
 // long export holds no transaction open.
 func (s *Service) ExportAuditLog(ctx context.Context, accountID string, since time.Time, fn func(*keygate.AuditEntry) error) error {
+	if err := s.settleAudit(ctx); err != nil {
+		return err
+	}
 	var after int64
 	for {
 		var batch []*keygate.AuditEntry
@@ -155,6 +178,9 @@ type AuditChainState struct {
 // chain's state. A chain whose entries were edited, deleted or reordered
 // has a Break naming the first broken link.
 func (s *Service) VerifyAuditLog(ctx context.Context, accountID *string) ([]AuditChainState, error) {
+	if err := s.settleAudit(ctx); err != nil {
+		return nil, err
+	}
 	var heads []keygate.AuditHead
 	err := s.Store.View(ctx, func(tx keygate.Tx) (err error) {
 		heads, err = tx.FindAuditHeads(ctx)
@@ -221,6 +247,9 @@ func (s *Service) PruneAuditLog(ctx context.Context, cutoff time.Time, batch int
 	if batch <= 0 {
 		batch = auditBatch
 	}
+	if err := s.settleAudit(ctx); err != nil {
+		return 0, err
+	}
 	var heads []keygate.AuditHead
 	err := s.Store.View(ctx, func(tx keygate.Tx) (err error) {
 		heads, err = tx.FindAuditHeads(ctx)
@@ -251,6 +280,9 @@ func (s *Service) PruneAuditLog(ctx context.Context, cutoff time.Time, batch int
 
 // AuditHeads returns the chain head of every account with an audit log.
 func (s *Service) AuditHeads(ctx context.Context) ([]keygate.AuditHead, error) {
+	if err := s.settleAudit(ctx); err != nil {
+		return nil, err
+	}
 	var heads []keygate.AuditHead
 	err := s.Store.View(ctx, func(tx keygate.Tx) (err error) {
 		heads, err = tx.FindAuditHeads(ctx)

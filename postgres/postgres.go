@@ -68,7 +68,8 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	db := &DB{url: url, DB: sqlstore.New(pool, pool, sqlstore.Dialect{
-		Name: "postgres", Queries: queries, IsUniqueViolation: isUniqueViolation,
+		Name: "postgres", Queries: queries, IsUniqueViolation: isUniqueViolation, IsDivisionByZero: isDivisionByZero,
+		Pipeline: pipeline,
 	})}
 	if db.Applied, err = sqlstore.Migrate(ctx, pool, files, "migrations", migrationLock); err != nil {
 		db.Close()
@@ -81,4 +82,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 func isUniqueViolation(err error) bool {
 	var e *pgconn.PgError
 	return errors.As(err, &e) && e.Code == "23505"
+}
+
+// isDivisionByZero reports whether err is SQLSTATE 22012, division_by_zero:
+// a strict query found no row (queries/api_key.sql, UpdateAPIKeyStrict).
+func isDivisionByZero(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "22012"
 }

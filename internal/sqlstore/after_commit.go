@@ -26,22 +26,18 @@ type pending struct {
 }
 
 // deferring reports whether the engine defers writes to a transaction's
-// next statement or its commit (WriteDeferred among its queries).
+// next statement or its commit: WriteDeferred among its queries, and
+// pipelines (Dialect.Pipeline) to send them with those.
 func (db *DB) deferring() bool {
 	_, ok := db.dialect.Queries["WriteDeferred"]
-	return ok
+	return ok && db.dialect.Pipeline != nil
 }
 
-// hasDeferred reports whether tx holds writes not yet sent.
-func (tx *Tx) hasDeferred() bool {
-	return len(tx.events)+len(tx.notifications)+len(tx.audits)+len(tx.changes) > 0
-}
-
-// flushDeferred sends the writes tx deferred (events, their notifications,
-// audit entries unchained and change rows unnumbered) in one statement,
-// WriteDeferred, on q; the audit entries and change rows become pending,
-// for afterCommit.
-func (tx *Tx) flushDeferred(ctx context.Context, q querier) error {
+// writeDeferred is the statement that writes what tx deferred (events, their
+// notifications, audit entries unchained and change rows unnumbered):
+// WriteDeferred. The change rows' ids it returns become pending, for
+// afterCommit, and so do the audit entries once it has run (deferredSent).
+func (tx *Tx) writeDeferred() Statement {
 	ev, nt, au, ch := len(tx.events), len(tx.notifications), len(tx.audits), len(tx.changes)
 	evID, evAccount, evEnv, evType, evEntity, evData := make([]string, ev), make([]string, ev), make([]string, ev), make([]string, ev), make([]string, ev), make([]string, ev)
 	evAt := make([]time.Time, ev)
@@ -69,48 +65,53 @@ func (tx *Tx) flushDeferred(ctx context.Context, q querier) error {
 	for i, c := range tx.changes {
 		chCredential[i], chAt[i] = c.CredentialID, c.ChangedAt
 	}
-	rows, err := q.QueryContext(ctx, tx.query("WriteDeferred"),
-		evID, evAccount, evEnv, evType, evEntity, evAt, evData,
-		ntID, ntAccount, ntEnv, ntSetting, ntEvent, ntType, ntStatus, ntOrigin, ntPayload, ntAt, ntTimes, ntCreated,
-		auID, auAccount, auEnv, auType, auActor, auIP, auAgent, auAction, auTarget, auDetail, auAt,
-		chCredential, chAt)
-	if err != nil {
-		return tx.translate("WriteDeferred", err)
+	return Statement{
+		Name: "WriteDeferred", Query: tx.query("WriteDeferred"),
+		Args: []any{
+			evID, evAccount, evEnv, evType, evEntity, evAt, evData,
+			ntID, ntAccount, ntEnv, ntSetting, ntEvent, ntType, ntStatus, ntOrigin, ntPayload, ntAt, ntTimes, ntCreated,
+			auID, auAccount, auEnv, auType, auActor, auIP, auAgent, auAction, auTarget, auDetail, auAt,
+			chCredential, chAt,
+		},
+		Scan: func(scan func(...any) error) error {
+			var id int64
+			if err := scan(&id); err != nil {
+				return err
+			}
+			tx.pending.changes = append(tx.pending.changes, id)
+			return nil
+		},
 	}
-	changeRows, err := collect(rows, func(s scanner) (*int64, error) {
-		var id int64
-		return &id, s.Scan(&id)
-	})
-	if err != nil {
-		return tx.translate("WriteDeferred", err)
-	}
-	for _, id := range changeRows {
-		tx.pending.changes = append(tx.pending.changes, *id)
-	}
-	tx.pending.audits = append(tx.pending.audits, tx.audits...)
-	tx.events, tx.notifications, tx.audits, tx.changes = nil, nil, nil, nil
-	return nil
 }
 
-// flushing is a transaction's querier where the engine defers writes: it
-// sends them before any statement but the reads that can't see them
-// (DB.noFlush), so that every statement sees the transaction's writes
-// before it, and most deferred writes go with the commit's.
+// deferredSent records that what tx deferred has been written.
+func (tx *Tx) deferredSent() {
+	tx.pending.audits = append(tx.pending.audits, tx.audits...)
+	tx.events, tx.notifications, tx.audits, tx.changes = nil, nil, nil, nil
+}
+
+// flushing is a pipelined transaction's querier (runPipelined): it sends
+// the writes held back before any statement but the reads that can't see
+// them (DB.noFlush), so that every statement sees the transaction's writes
+// before it, and most held writes go with the commit.
 type flushing struct {
 	querier
-	tx *Tx
-	// err is the first flush's error: the statement after it fails too
-	// (the transaction is aborted), and so does the commit.
+	conn *sql.Conn
+	tx   *Tx
+	// execs are the writes held back (Tx.execDeferred).
+	execs []deferredExec
+	// err is the first send's error: the statement after it fails too,
+	// and so does the commit.
 	err error
 }
 
 func (f *flushing) flush(ctx context.Context, query string) {
 	// Nothing but the commit reads audit entries and change rows: only
-	// events and notifications are sent before a statement.
-	if f.err != nil || len(f.tx.events)+len(f.tx.notifications) == 0 || f.tx.db.noFlush[query] {
+	// held writes, events and notifications are sent before a statement.
+	if f.err != nil || len(f.execs)+len(f.tx.events)+len(f.tx.notifications) == 0 || f.tx.db.noFlush[query] {
 		return
 	}
-	f.err = f.tx.flushDeferred(ctx, f.querier)
+	f.err = f.send(ctx, false)
 }
 
 // ExecContext implements querier.
@@ -131,21 +132,48 @@ func (f *flushing) QueryContext(ctx context.Context, query string, args ...any) 
 	return f.querier.QueryContext(ctx, query, args...)
 }
 
-// QueryRowContext implements querier. A failed flush aborted the
-// transaction, so the row's statement fails with it.
+// QueryRowContext implements querier. After a failed send the row's
+// statement runs all the same (a *sql.Row can't be made with an error);
+// the commit fails with the send's error.
 func (f *flushing) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	f.flush(ctx, query)
 	return f.querier.QueryRowContext(ctx, query, args...)
 }
 
-// afterCommit numbers the committed change rows and chains the committed
-// audit entries of p before it returns. The writers of one node share the
-// work (sequencer): a writer joins the next run, and one run does the work
-// of every writer that joined it, in one transaction, so that the node
-// takes the change lock and its accounts' chain heads once per run instead
-// of once per write.
+// afterCommit numbers the committed change rows of p before it returns,
+// and hands the committed audit entries of p to the node's chainer, which
+// chains them soon after without the writer waiting. The writers of one
+// node share both (sequencer): a writer's rows join the next run, and one
+// run does the work of every writer that joined it, so that the node takes
+// the change lock, and its accounts' chain heads, once per run instead of
+// once per write.
 func (db *DB) afterCommit(ctx context.Context, p pending) error {
-	return db.after.number(ctx, []pending{p}, db.runAfterCommit)
+	if len(p.audits) > 0 {
+		db.chains.hand(context.WithoutCancel(ctx), p.audits, db.runChain)
+	}
+	if len(p.changes) == 0 {
+		return nil
+	}
+	return db.seq.number(ctx, p.changes, db.runSequenceChangesOf)
+}
+
+// SettleAudit returns once the audit entries this node's writers committed
+// before it are chained (or their chaining has failed, leaving them to the
+// sweep): a read of the audit log through this node then sees every entry
+// written through it chained. Entries written through other nodes are
+// chained within milliseconds of their commit, by their own nodes.
+func (db *DB) SettleAudit(ctx context.Context) error {
+	return db.chains.settle(ctx, db.runChain)
+}
+
+// runSequenceChangesOf numbers the committed change rows ids, with their
+// notices, in one statement that takes the change lock (SequenceChangesOf):
+// an implicit transaction, one round trip.
+func (db *DB) runSequenceChangesOf(ctx context.Context, ids []int64) error {
+	if _, err := db.writer.ExecContext(ctx, db.dialect.Queries["SequenceChangesOf"], ids); err != nil {
+		return db.internal("SequenceChangesOf", err)
+	}
+	return nil
 }
 
 // errChainedMeanwhile says that a run found some of its entries chained by
@@ -162,30 +190,13 @@ func accountsOf(entries []*keygate.AuditEntry) []string {
 	return slices.Compact(accounts)
 }
 
-// runAfterCommit does the work of ps in one transaction: it chains the
-// audit entries (locking their accounts' heads), then numbers the change
-// rows (taking the change lock): the locks are always taken in that order,
-// so two runs can't deadlock. If another run chained some entries first,
-// it goes again without them.
-func (db *DB) runAfterCommit(ctx context.Context, ps []pending) error {
-	var audits []*keygate.AuditEntry
-	var changes []int64
-	for _, p := range ps {
-		audits = append(audits, p.audits...)
-		changes = append(changes, p.changes...)
-	}
-	for {
+// runChain chains audits, committed unchained, in one transaction. If
+// another run chained some of them first (a sweep that took them for
+// orphans), it goes again without those.
+func (db *DB) runChain(ctx context.Context, audits []*keygate.AuditEntry) error {
+	for len(audits) > 0 {
 		err := db.Update(ctx, func(t keygate.Tx) error {
-			tx := t.(*Tx)
-			if len(audits) > 0 {
-				if err := tx.chainUnchained(ctx, audits); err != nil {
-					return err
-				}
-			}
-			if len(changes) > 0 {
-				return tx.exec(ctx, "SequenceChangesOf", "", changes)
-			}
-			return nil
+			return t.(*Tx).chainUnchained(ctx, audits)
 		})
 		if !errors.Is(err, errChainedMeanwhile) {
 			return err
@@ -200,4 +211,5 @@ func (db *DB) runAfterCommit(ctx context.Context, ps []pending) error {
 			return db.internal("chain audit entries", errChainedMeanwhile)
 		}
 	}
+	return nil
 }

@@ -142,5 +142,5 @@ func (db *DB) SweepAudit(ctx context.Context) error {
 	if len(orphans) == 0 {
 		return nil
 	}
-	return db.runAfterCommit(ctx, []pending{{audits: orphans}})
+	return db.runChain(ctx, orphans)
 }

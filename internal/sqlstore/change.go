@@ -11,12 +11,13 @@ import (
 
 // lockChanges is what writers of credentials called before their first
 // write when the change lock was held from there to commit. The lock is now
-// taken only at or after commit (commitRecords); it does nothing, and stays so that
+// taken only at or after commit (commitChanges, afterCommit); it does nothing, and stays so that
 // writers that still call it keep building.
 func (tx *Tx) lockChanges(context.Context) error { return nil }
 
 // recordChange queues credential id for the change feed. The rows are
-// written when the transaction's work is done (commitRecords).
+// written when the transaction's work is done (commitChanges, or
+// WriteDeferred where the engine defers writes).
 func (tx *Tx) recordChange(_ context.Context, id string, at time.Time) error {
 	tx.changes = append(tx.changes, keygate.Change{CredentialID: id, ChangedAt: utc(at)})
 	return nil

@@ -38,13 +38,49 @@ func (s *sequencer[T]) number(ctx context.Context, rows []T, run func(context.Co
 	return <-done
 }
 
+// hand has run do rows, together with any other rows handed in meanwhile,
+// and returns without waiting for it; run's error is dropped (what it
+// failed to do, a sweep does).
+func (s *sequencer[T]) hand(ctx context.Context, rows []T, run func(context.Context, []T) error) {
+	s.mu.Lock()
+	s.rows = append(s.rows, rows...)
+	if !s.running {
+		s.running = true
+		go s.loop(ctx, run)
+	}
+	s.mu.Unlock()
+}
+
+// settle returns once a run that began after it was called has ended, or
+// at once if there is nothing to run; run's error is dropped, as hand's.
+func (s *sequencer[T]) settle(ctx context.Context, run func(context.Context, []T) error) error {
+	s.mu.Lock()
+	if !s.running && len(s.rows) == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	done := make(chan error, 1)
+	s.waiting = append(s.waiting, done)
+	if !s.running {
+		s.running = true
+		go s.loop(context.WithoutCancel(ctx), run)
+	}
+	s.mu.Unlock()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // loop runs run for the rows handed in until there are none left.
 func (s *sequencer[T]) loop(ctx context.Context, run func(context.Context, []T) error) {
 	for {
 		s.mu.Lock()
 		rows, waiting := s.rows, s.waiting
 		s.rows, s.waiting = nil, nil
-		if len(waiting) == 0 {
+		if len(rows) == 0 && len(waiting) == 0 {
 			s.running = false
 			s.mu.Unlock()
 			return

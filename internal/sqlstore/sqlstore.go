@@ -24,6 +24,15 @@ type Dialect struct {
 	// once per connection (SQLite, whose driver parses every query it is
 	// given; pgx keeps its own cache of prepared statements).
 	PrepareInTx bool
+	// IsDivisionByZero reports whether err is the engine's division by
+	// zero: a strict query's way of saying it found no row (deferrable).
+	IsDivisionByZero func(error) bool
+	// Pipeline, if set, sends statements on conn in one round trip, in
+	// order, stopping at the first that fails; its error is then a
+	// *PipelineError. With it (and WriteDeferred among the queries), write
+	// transactions hold back their inserts and send them with the commit
+	// (runPipelined).
+	Pipeline func(ctx context.Context, conn *sql.Conn, stmts []Statement) error
 }
 
 // DB implements keygate.Store over a writer and a reader pool. For SQLite
@@ -37,9 +46,10 @@ type DB struct {
 	// KeyPrefix has read it; API keys read carry it.
 	keyPrefix atomic.Value
 	stmts     sync.Map // query → *sql.Stmt on reader, for ReadDirect
-	// after numbers and chains what writers committed unnumbered and
-	// unchained (afterCommit).
-	after sequencer[pending]
+	// seq numbers the change rows writers committed unnumbered, and chains
+	// chains the audit entries they committed unchained (afterCommit).
+	seq    sequencer[int64]
+	chains sequencer[*keygate.AuditEntry]
 	// sweepMu guards unchainedBefore: the audit entries SweepAudit found
 	// unchained last time.
 	sweepMu         sync.Mutex
@@ -84,6 +94,9 @@ func (db *DB) View(ctx context.Context, fn func(keygate.Tx) error) error {
 }
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sql.TxOptions, write bool, fn func(keygate.Tx) error) error {
+	if write && db.deferring() {
+		return db.runPipelined(ctx, fn)
+	}
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return db.internal("begin transaction", err)
@@ -95,44 +108,20 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sql
 		defer func() { stmts.prepare(context.WithoutCancel(ctx), cached.missing) }() // after the rollback below
 	}
 	tx := &Tx{tx: q, db: db, write: write}
-	if write && db.deferring() {
-		tx.flusher = &flushing{querier: q, tx: tx}
-		tx.tx = tx.flusher
-	}
 	defer sqlTx.Rollback()
 	if err := fn(tx); err != nil {
 		return err
 	}
-	if err := tx.commitRecords(ctx); err != nil {
+	if err := tx.commitAudit(ctx); err != nil {
+		return err
+	}
+	if err := tx.commitChanges(ctx); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return db.internal("commit", err)
 	}
-	if len(tx.pending.audits)+len(tx.pending.changes) > 0 {
-		// The transaction committed: its changes are in force even if
-		// numbering or chaining fails now, so that failure is not this
-		// write's; a node's sweeps do it within seconds (SweepChanges,
-		// SweepAudit).
-		_ = db.afterCommit(context.WithoutCancel(ctx), tx.pending)
-	}
 	return nil
-}
-
-// commitRecords writes the transaction's audit entries and change rows,
-// just before commit: unchained and unnumbered, for afterCommit, where the
-// engine does that after commit; else chained and numbered.
-func (tx *Tx) commitRecords(ctx context.Context) error {
-	if f := tx.flusher; f != nil {
-		if f.err != nil || !tx.hasDeferred() {
-			return f.err
-		}
-		return tx.flushDeferred(ctx, f.querier)
-	}
-	if err := tx.commitAudit(ctx); err != nil {
-		return err
-	}
-	return tx.commitChanges(ctx)
 }
 
 // Ping implements keygate.Store.
@@ -145,6 +134,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close implements keygate.Store.
 func (db *DB) Close() error {
+	_ = db.SettleAudit(context.Background()) // no chaining left running on closed pools
 	db.closeStmts()
 	if db.writerStmts != nil {
 		db.writerStmts.close()
@@ -200,6 +190,9 @@ func (tx *Tx) query(name string) string {
 // exec runs a named statement and translates its error; notFoundID, if not
 // "", turns "no row affected" into keygate.NotFound(notFoundID).
 func (tx *Tx) exec(ctx context.Context, name, notFoundID string, args ...any) error {
+	if tx.execDeferred(name, notFoundID, args) {
+		return nil
+	}
 	res, err := tx.tx.ExecContext(ctx, tx.query(name), args...)
 	if err != nil {
 		return tx.translate(name, err)

@@ -15,6 +15,22 @@ UPDATE api_keys SET name = $2, description = $3, status = $4, permissions = $5, 
     credits = $16
 WHERE id = $1;
 
+-- name: UpdateAPIKeyStrict
+-- UpdateAPIKey held back for the commit's pipeline (internal/sqlstore,
+-- pipeline.go): the server runs the pipeline's COMMIT unless a statement
+-- before it fails, so a key that isn't there must fail here, not in the
+-- store after the fact. No row updated is a division by zero, which the
+-- store answers not_found, and the transaction ends there.
+WITH updated AS (
+    UPDATE api_keys SET name = $2, description = $3, status = $4, permissions = $5, secret_hash = $6,
+        exposed_at = $7, expires_at = $8, revoked_at = $9, revoked_by = $10, updated_at = $11,
+        expiring_notified_at = $12, allowed_ips = $13, rate_limit = $14, credits_remaining = $15,
+        credits = $16
+    WHERE id = $1
+    RETURNING 1
+)
+SELECT 1 / count(*) FROM updated;
+
 -- name: FindAPIKeyByID
 SELECT id, account_id, environment, name, description, status, permissions, rotatable, legacy,
     secret_hash, exposed_at, expires_at, last_used_at, revoked_at, revoked_by, created_at, updated_at,

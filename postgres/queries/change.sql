@@ -50,7 +50,7 @@ SELECT pg_notify('keygate_changes', current_schema());
 -- no earlier than theirs.
 SELECT pg_advisory_xact_lock(hashtext('keygate-changes:' || current_schema()));
 WITH numbered AS (
-    UPDATE credential_changes SET seq = nextval(pg_get_serial_sequence('credential_changes', 'seq'))
+    UPDATE credential_changes SET seq = nextval('credential_changes_seq_seq')
     WHERE seq IS NULL RETURNING credential_id
 ), changed AS (
     SELECT string_agg(DISTINCT credential_id, ' ') AS ids FROM numbered
@@ -71,7 +71,7 @@ FROM changed WHERE ids IS NOT NULL;
 WITH locked AS (
     SELECT pg_advisory_xact_lock(hashtext('keygate-changes:' || current_schema()))
 ), numbered AS (
-    UPDATE credential_changes SET seq = nextval(pg_get_serial_sequence('credential_changes', 'seq'))
+    UPDATE credential_changes SET seq = nextval('credential_changes_seq_seq')
     WHERE id = ANY($1::bigint[]) AND seq IS NULL AND EXISTS (SELECT 1 FROM locked)
     RETURNING credential_id
 ), changed AS (
