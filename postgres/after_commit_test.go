@@ -322,3 +322,100 @@ func TestPipelinedWriteFails(t *testing.T) {
 	require.NoError(t, other.QueryRowContext(ctx, `SELECT description FROM api_keys WHERE id = $1`, k.ID).Scan(&got))
 	require.Equal(t, desc, got, "the next transaction on the connection committed")
 }
+
+// activeFilter is the filter of app's read of an account's destinations for
+// an event, which a key read for update prefetches.
+func activeFilter(accountID string) keygate.NotificationSettingFilter {
+	active := true
+	return keygate.NotificationSettingFilter{AccountID: accountID, Active: &active, Page: keygate.Page{Limit: keygate.MaxPageSize, SkipCount: true}}
+}
+
+// newSetting makes a destination of accountID.
+func newSetting(id, accountID string, active bool) *keygate.NotificationSetting {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	return &keygate.NotificationSetting{ID: id, AccountID: accountID, Environment: keygate.Live, Description: id,
+		Type: keygate.DestinationURL, Destination: "https://example.com/" + id, Active: active, APIVersion: 1,
+		SubscribedEvents: []keygate.EventType{keygate.EventAPIKeyUpdated}, TrafficSource: keygate.TrafficAll, SealedSecret: []byte{1}, CreatedAt: now, UpdatedAt: now}
+}
+
+// TestPrefetchedDestinations: the destinations read ahead with a key are
+// exactly its account's active ones, and a statement sent after them (here
+// a new destination) makes the transaction read them again, so that it
+// sees its own write.
+func TestPrefetchedDestinations(t *testing.T) {
+	t.Parallel()
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	svc := &app.Service{Store: db, Now: time.Now}
+	acc, k := newKeyOn(t, svc)
+	other, _ := newKeyOn(t, svc)
+	require.NoError(t, db.Update(ctx, func(tx keygate.Tx) error {
+		for _, s := range []*keygate.NotificationSetting{
+			newSetting("ntfset_b", acc.ID, true), newSetting("ntfset_a", acc.ID, true),
+			newSetting("ntfset_off", acc.ID, false), newSetting("ntfset_other", other.ID, true),
+		} {
+			if err := tx.CreateNotificationSetting(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	ids := func(list []*keygate.NotificationSetting) []string {
+		var out []string
+		for _, s := range list {
+			out = append(out, s.ID)
+		}
+		return out
+	}
+
+	require.NoError(t, db.Update(ctx, func(tx keygate.Tx) error {
+		_, err := tx.FindAPIKeyByID(ctx, k.ID)
+		require.NoError(t, err)
+		list, _, err := tx.FindNotificationSettings(ctx, activeFilter(acc.ID))
+		require.NoError(t, err)
+		require.Equal(t, []string{"ntfset_a", "ntfset_b"}, ids(list), "the account's active destinations, by ID")
+		return nil
+	}))
+
+	require.NoError(t, db.Update(ctx, func(tx keygate.Tx) error {
+		_, err := tx.FindAPIKeyByID(ctx, k.ID)
+		require.NoError(t, err)
+		require.NoError(t, tx.CreateNotificationSetting(ctx, newSetting("ntfset_c", acc.ID, true)))
+		list, _, err := tx.FindNotificationSettings(ctx, activeFilter(acc.ID))
+		require.NoError(t, err)
+		require.Equal(t, []string{"ntfset_a", "ntfset_b", "ntfset_c"}, ids(list), "the transaction's own new destination")
+		return nil
+	}))
+
+	// A key of another account: its destinations are not served for acc.
+	require.NoError(t, db.Update(ctx, func(tx keygate.Tx) error {
+		otherKeys, _, err := tx.FindAPIKeys(ctx, keygate.APIKeyFilter{AccountID: other.ID, Page: keygate.Page{Limit: 1, SkipCount: true}})
+		require.NoError(t, err)
+		_, err = tx.FindAPIKeyByID(ctx, otherKeys[0].ID)
+		require.NoError(t, err)
+		list, _, err := tx.FindNotificationSettings(ctx, activeFilter(acc.ID))
+		require.NoError(t, err)
+		require.Equal(t, []string{"ntfset_a", "ntfset_b", "ntfset_c"}, ids(list))
+		return nil
+	}))
+}
+
+// TestPipelinedReadNotFound: a key read for update that finds nothing (sent
+// with BEGIN) answers not_found, and the transaction can go on.
+func TestPipelinedReadNotFound(t *testing.T) {
+	t.Parallel()
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	svc := &app.Service{Store: db, Now: time.Now}
+	_, k := newKeyOn(t, svc)
+	require.NoError(t, db.Update(ctx, func(tx keygate.Tx) error {
+		_, err := tx.FindAPIKeyByID(ctx, "apikey_missing")
+		require.Equal(t, keygate.CodeNotFound, keygate.ErrorCode(err))
+		got, err := tx.FindAPIKeyByID(ctx, k.ID)
+		require.NoError(t, err)
+		require.Equal(t, k.ID, got.ID)
+		require.Equal(t, k.Permissions, got.Permissions)
+		require.Equal(t, k.CreatedAt, got.CreatedAt)
+		return nil
+	}))
+}

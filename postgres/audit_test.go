@@ -67,6 +67,12 @@ func TestAuditTwoNodes(t *testing.T) {
 	require.NoError(t, errs[1])
 	require.Equal(t, 20, pruned[0]+pruned[1], "each old entry deleted once, by one node or the other")
 
+	// Each node chains the entries written through it, just after their
+	// writers return; a read through a node waits for its own only.
+	for _, node := range nodes {
+		_, err := node.AuditHeads(ctx)
+		require.NoError(t, err)
+	}
 	for _, node := range nodes {
 		states, err := node.VerifyAuditLog(ctx, &acc.ID)
 		require.NoError(t, err)

@@ -84,6 +84,11 @@ func (tx *Tx) writeDeferred() Statement {
 	}
 }
 
+// hasDeferred reports whether tx holds inserts not yet sent.
+func (tx *Tx) hasDeferred() bool {
+	return len(tx.events)+len(tx.notifications)+len(tx.audits)+len(tx.changes) > 0
+}
+
 // deferredSent records that what tx deferred has been written.
 func (tx *Tx) deferredSent() {
 	tx.pending.audits = append(tx.pending.audits, tx.audits...)
@@ -100,18 +105,27 @@ type flushing struct {
 	tx   *Tx
 	// execs are the writes held back (Tx.execDeferred).
 	execs []deferredExec
+	// begun says that BEGIN has been sent (with the first statement).
+	begun bool
+	// prefetch is what was read ahead (findAPIKeyPipelined), until the
+	// next statement.
+	prefetch *prefetched
 	// err is the first send's error: the statement after it fails too,
 	// and so does the commit.
 	err error
 }
 
 func (f *flushing) flush(ctx context.Context, query string) {
-	// Nothing but the commit reads audit entries and change rows: only
-	// held writes, events and notifications are sent before a statement.
-	if f.err != nil || len(f.execs)+len(f.tx.events)+len(f.tx.notifications) == 0 || f.tx.db.noFlush[query] {
+	if f.err != nil {
 		return
 	}
-	f.err = f.send(ctx, false)
+	// Nothing but the commit reads audit entries and change rows: only
+	// held writes, events and notifications are sent before a statement.
+	writes := len(f.execs)+len(f.tx.events)+len(f.tx.notifications) > 0 && !f.tx.db.noFlush[query]
+	if writes || !f.begun {
+		f.err = f.send(ctx, writes, false)
+	}
+	f.prefetch = nil
 }
 
 // ExecContext implements querier.

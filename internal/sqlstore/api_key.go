@@ -98,6 +98,9 @@ func (tx *Tx) FindAPIKeyByHash(ctx context.Context, env keygate.Environment, has
 }
 
 func (tx *Tx) findAPIKey(ctx context.Context, name, id string, args ...any) (*keygate.APIKey, error) {
+	if tx.flusher != nil && name == "FindAPIKeyByIDForUpdate" {
+		return tx.findAPIKeyPipelined(ctx, name, id)
+	}
 	k, err := tx.scanAPIKey(tx.tx.QueryRowContext(ctx, tx.query(name), args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		if id == "" {

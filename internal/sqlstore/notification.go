@@ -38,6 +38,9 @@ func (tx *Tx) FindNotificationSettingByID(ctx context.Context, id string) (*keyg
 
 // FindNotificationSettings implements keygate.Tx.
 func (tx *Tx) FindNotificationSettings(ctx context.Context, f keygate.NotificationSettingFilter) ([]*keygate.NotificationSetting, int, error) {
+	if list := tx.takePrefetched(f); list != nil {
+		return list, -1, nil
+	}
 	var active any
 	if f.Active != nil {
 		active = *f.Active

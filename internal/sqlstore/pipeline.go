@@ -9,11 +9,11 @@ import (
 
 // Where the engine can send several statements in one round trip
 // (Dialect.Pipeline: PostgreSQL), a write transaction runs on a connection
-// of its own, with BEGIN and COMMIT of its own, so that its last writes and
-// its COMMIT go together: a key change is four round trips (begin, the key
-// read and locked, the account's destinations, then its update, event,
-// audit entry and change row with the commit) where it was six
-// (docs/performance.md, "Change feed on PostgreSQL").
+// of its own, with BEGIN and COMMIT of its own, and sends its statements in
+// as few round trips as it can: BEGIN goes with its first statement, the
+// key a change reads goes with the account's destinations, and its last
+// writes go with COMMIT. A key change is two round trips where it was six
+// (docs/decisions.md, "A write transaction on PostgreSQL").
 
 // Statement is one statement of a pipeline.
 type Statement struct {
@@ -82,64 +82,81 @@ func (db *DB) commitPipelined(ctx context.Context, tx *Tx, fn func(keygate.Tx) e
 		return db.internal("begin transaction", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
-		return db.internal("begin transaction", err)
-	}
-	tx.flusher = &flushing{querier: conn, conn: conn, tx: tx}
-	tx.tx = tx.flusher
+	f := &flushing{querier: conn, conn: conn, tx: tx}
+	tx.flusher, tx.tx = f, f
 	err = fn(tx)
 	if err == nil {
-		err = tx.flusher.send(ctx, true)
+		err = f.send(ctx, true, true)
 	}
-	if err != nil {
+	if err != nil && f.begun {
 		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 	}
 	return err
 }
 
-// send sends what f's transaction deferred in one pipeline: the deferred
-// writes, then its events, notifications, audit entries and change rows
-// (WriteDeferred), then, if commit, COMMIT.
-func (f *flushing) send(ctx context.Context, commit bool) error {
+// send sends, in one pipeline: BEGIN if the transaction hasn't begun; if
+// writes, the writes held back, then the events, notifications, audit
+// entries and change rows deferred (WriteDeferred); then reads; then, if
+// commit, COMMIT.
+func (f *flushing) send(ctx context.Context, writes, commit bool, reads ...Statement) error {
 	if f.err != nil {
 		return f.err
 	}
 	tx := f.tx
+	if !f.begun && commit && !(writes && f.holds()) && len(reads) == 0 {
+		return nil // nothing was sent, so there is nothing to commit
+	}
 	var stmts []Statement
-	execs := f.execs
-	for _, e := range execs {
-		stmts = append(stmts, Statement{Name: e.name, Query: tx.query(e.name), Args: e.args})
+	if !f.begun {
+		stmts = append(stmts, Statement{Name: "begin transaction", Query: "BEGIN"})
 	}
-	if len(tx.events)+len(tx.notifications)+len(tx.audits)+len(tx.changes) > 0 {
-		stmts = append(stmts, tx.writeDeferred())
+	execStart := len(stmts)
+	var execs []deferredExec
+	if writes {
+		execs, f.execs = f.execs, nil
+		for _, e := range execs {
+			stmts = append(stmts, Statement{Name: e.name, Query: tx.query(e.name), Args: e.args})
+		}
+		if tx.hasDeferred() {
+			stmts = append(stmts, tx.writeDeferred())
+		}
 	}
+	stmts = append(stmts, reads...)
 	if commit {
 		stmts = append(stmts, Statement{Name: "commit", Query: "COMMIT"})
 	}
-	f.execs = nil
 	if len(stmts) == 0 {
 		return nil
 	}
+	f.begun = true
+	f.prefetch = nil // a statement sent may change what was read ahead
 	err := tx.db.dialect.Pipeline(ctx, f.conn, stmts)
 	if err == nil {
-		tx.deferredSent()
+		if writes {
+			tx.deferredSent()
+		}
 		return nil
 	}
-	f.err = tx.pipelineError(stmts, execs, err)
+	f.err = tx.pipelineError(stmts, execStart, execs, err)
 	return f.err
 }
 
-// pipelineError turns the error of the pipeline stmts, which began with the
-// held writes execs, into a keygate error: a held write that found no row
-// is keygate.NotFound, as Tx.exec says it at once; else the failed
+// holds reports whether f holds writes not yet sent.
+func (f *flushing) holds() bool {
+	return len(f.execs) > 0 || f.tx.hasDeferred()
+}
+
+// pipelineError turns the error of the pipeline stmts, whose held writes
+// execs begin at execStart, into a keygate error: a held write that found
+// no row is keygate.NotFound, as Tx.exec says it at once; else the failed
 // statement's error, translated.
-func (tx *Tx) pipelineError(stmts []Statement, execs []deferredExec, err error) error {
+func (tx *Tx) pipelineError(stmts []Statement, execStart int, execs []deferredExec, err error) error {
 	var pe *PipelineError
 	if !errors.As(err, &pe) || pe.Index >= len(stmts) {
 		return tx.translate("pipeline", err)
 	}
-	if pe.Index < len(execs) {
-		if e := execs[pe.Index]; e.notFoundID != "" && tx.db.dialect.IsDivisionByZero(pe.Err) {
+	if i := pe.Index - execStart; i >= 0 && i < len(execs) {
+		if e := execs[i]; e.notFoundID != "" && tx.db.dialect.IsDivisionByZero(pe.Err) {
 			return keygate.NotFound(e.notFoundID)
 		}
 	}
@@ -160,4 +177,70 @@ func (tx *Tx) execDeferred(name, notFoundID string, args []any) bool {
 	}
 	f.execs = append(f.execs, deferredExec{name: strict, notFoundID: notFoundID, args: args})
 	return true
+}
+
+// scanFunc is a pipeline's row scanner as a scanner.
+type scanFunc func(dest ...any) error
+
+// Scan implements scanner.
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// prefetched is the active destinations of an account, read ahead with a
+// key of that account (findAPIKeyPipelined) for the event its change will
+// make (FindNotificationSettings).
+type prefetched struct {
+	accountID string
+	settings  []*keygate.NotificationSetting
+}
+
+// findAPIKeyPipelined reads key id for update, with the active
+// destinations of its account, in one round trip (with BEGIN and the
+// writes held back before it, if any).
+func (tx *Tx) findAPIKeyPipelined(ctx context.Context, name, id string) (*keygate.APIKey, error) {
+	var k *keygate.APIKey
+	var settings []*keygate.NotificationSetting
+	stmts := []Statement{{Name: name, Query: tx.query(name), Args: []any{id}, Scan: func(scan func(...any) error) (err error) {
+		k, err = tx.scanAPIKey(scanFunc(scan))
+		return err
+	}}}
+	const ahead = "PrefetchNotificationSettings"
+	q, prefetch := tx.db.dialect.Queries[ahead]
+	if prefetch {
+		stmts = append(stmts, Statement{Name: ahead, Query: q, Args: []any{id, keygate.MaxPageSize}, Scan: func(scan func(...any) error) error {
+			s, err := scanNotificationSetting(scanFunc(scan))
+			if err == nil {
+				settings = append(settings, s)
+			}
+			return err
+		}})
+	}
+	if err := tx.flusher.send(ctx, true, false, stmts...); err != nil {
+		return nil, err
+	}
+	if k == nil {
+		return nil, keygate.NotFound(id)
+	}
+	if prefetch {
+		tx.flusher.prefetch = &prefetched{accountID: k.AccountID, settings: settings}
+	}
+	return k, nil
+}
+
+// takePrefetched returns the destinations read ahead, once, if f asks for
+// exactly those (what app's activeSettings asks) and no statement was sent
+// since they were read; else nil.
+func (tx *Tx) takePrefetched(f keygate.NotificationSettingFilter) []*keygate.NotificationSetting {
+	if tx.flusher == nil || tx.flusher.prefetch == nil {
+		return nil
+	}
+	p := tx.flusher.prefetch
+	tx.flusher.prefetch = nil
+	if f.AccountID != p.accountID || f.Active == nil || !*f.Active || f.TrafficSource != "" ||
+		f.After != "" || f.Desc || !f.SkipCount || f.Limit != keygate.MaxPageSize {
+		return nil
+	}
+	if p.settings == nil {
+		return []*keygate.NotificationSetting{}
+	}
+	return p.settings
 }

@@ -18,6 +18,17 @@ SELECT id, account_id, environment, description, type, destination, active, api_
     include_sensitive_fields, subscribed_events, traffic_source, secret_sealed, created_at, updated_at
 FROM notification_settings WHERE id = $1;
 
+-- name: PrefetchNotificationSettings
+-- The active destinations (any traffic source) of the account of key $1,
+-- the first $2 by ID: FindNotificationSettings as the event of a change to
+-- that key asks it, read with the key in one round trip (internal/sqlstore,
+-- findAPIKeyPipelined).
+SELECT id, account_id, environment, description, type, destination, active, api_version,
+    include_sensitive_fields, subscribed_events, traffic_source, secret_sealed, created_at, updated_at
+FROM notification_settings
+WHERE account_id = (SELECT account_id FROM api_keys WHERE id = $1) AND active
+ORDER BY id ASC LIMIT $2;
+
 -- name: FindNotificationSettings
 -- $1 account, $2 active (NULL: any), $3 traffic source or '', $4 cursor, $5 limit
 SELECT id, account_id, environment, description, type, destination, active, api_version,
