@@ -285,8 +285,8 @@ func TestAuditReadAfterWrite(t *testing.T) {
 }
 
 // TestPipelinedWriteFails: a write held back for the commit's pipeline
-// (the key's update) that finds no row fails the transaction as it would
-// have at once, with not_found; nothing of the transaction is committed;
+// (a key's update, a notification's) that finds no row fails the
+// transaction as it would have at once, with not_found; nothing of the transaction is committed;
 // and the connection goes back to the pool out of any transaction, so the
 // next transaction on it commits.
 func TestPipelinedWriteFails(t *testing.T) {
@@ -311,6 +311,20 @@ func TestPipelinedWriteFails(t *testing.T) {
 	var n int
 	require.NoError(t, db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM events WHERE id = 'evt_ghost'`).Scan(&n))
 	require.Zero(t, n, "the event of the failed transaction is not committed")
+
+	// The same for a recorded delivery: the notification's update finds
+	// none, and its log (held after it) is not committed.
+	err = db.Update(ctx, func(tx keygate.Tx) error {
+		ghost := &keygate.Notification{ID: "ntf_ghost", Status: keygate.NotificationFailed, TimesAttempted: 1}
+		if err := tx.UpdateNotification(ctx, ghost); err != nil {
+			return err // held back: not reached
+		}
+		return tx.CreateNotificationLog(ctx, &keygate.NotificationLog{ID: "ntflog_ghost", NotificationID: "ntf_ghost",
+			AccountID: acc.ID, ResponseCode: 500, AttemptedAt: now})
+	})
+	require.Equal(t, keygate.CodeNotFound, keygate.ErrorCode(err), "%v", err)
+	require.NoError(t, db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM notification_logs WHERE id = 'ntflog_ghost'`).Scan(&n))
+	require.Zero(t, n, "the log of the failed transaction is not committed")
 
 	desc := "after the failure"
 	_, err = svc.UpdateAPIKey(ctx, app.OperatorScope(), k.ID, keygate.APIKeyUpdate{Description: &desc})

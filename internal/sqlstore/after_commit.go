@@ -48,10 +48,15 @@ func (tx *Tx) writeDeferred() Statement {
 	ntID, ntAccount, ntEnv, ntSetting, ntEvent, ntType := make([]string, nt), make([]string, nt), make([]string, nt), make([]string, nt), make([]string, nt), make([]string, nt)
 	ntStatus, ntOrigin, ntPayload := make([]string, nt), make([]string, nt), make([]string, nt)
 	ntAt, ntCreated, ntTimes := make([]time.Time, nt), make([]time.Time, nt), make([]int32, nt)
+	ntRetry := make([]*time.Time, nt)
 	for i, n := range tx.notifications {
 		ntID[i], ntAccount[i], ntEnv[i], ntSetting[i], ntEvent[i], ntType[i] = n.ID, n.AccountID, string(n.Environment), n.SettingID, n.EventID, string(n.Type)
 		ntStatus[i], ntOrigin[i], ntPayload[i] = string(n.Status), string(n.Origin), string(n.Payload)
 		ntAt[i], ntCreated[i], ntTimes[i] = utc(n.OccurredAt), utc(n.CreatedAt), int32(n.TimesAttempted)
+		if n.RetryAt != nil {
+			at := utc(*n.RetryAt)
+			ntRetry[i] = &at
+		}
 	}
 	auID, auAccount, auEnv, auType, auActor := make([]string, au), make([]string, au), make([]string, au), make([]string, au), make([]string, au)
 	auIP, auAgent, auAction, auTarget, auDetail := make([]string, au), make([]string, au), make([]string, au), make([]string, au), make([]string, au)
@@ -71,7 +76,7 @@ func (tx *Tx) writeDeferred() Statement {
 			evID, evAccount, evEnv, evType, evEntity, evAt, evData,
 			ntID, ntAccount, ntEnv, ntSetting, ntEvent, ntType, ntStatus, ntOrigin, ntPayload, ntAt, ntTimes, ntCreated,
 			auID, auAccount, auEnv, auType, auActor, auIP, auAgent, auAction, auTarget, auDetail, auAt,
-			chCredential, chAt,
+			chCredential, chAt, ntRetry,
 		},
 		Scan: func(scan func(...any) error) error {
 			var id int64

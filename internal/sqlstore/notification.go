@@ -66,8 +66,8 @@ func scanNotificationSetting(s scanner) (*keygate.NotificationSetting, error) {
 
 // CreateNotification implements keygate.Tx.
 func (tx *Tx) CreateNotification(ctx context.Context, n *keygate.Notification) error {
-	if tx.flusher != nil && n.DeliveredAt == nil && n.ReplayedAt == nil && n.LastAttemptAt == nil && n.RetryAt == nil {
-		tx.notifications = append(tx.notifications, n) // a new one, written with the next statement
+	if tx.flusher != nil && n.DeliveredAt == nil && n.ReplayedAt == nil && n.LastAttemptAt == nil {
+		tx.notifications = append(tx.notifications, n) // not attempted yet: written with the next statement
 		return nil
 	}
 	return tx.exec(ctx, "CreateNotification", "", n.ID, n.AccountID, string(n.Environment), n.SettingID, n.EventID,
@@ -167,6 +167,9 @@ func (tx *Tx) FindAPIKeysExpiryDue(ctx context.Context, now, noticeBefore time.T
 
 // findOne runs a query for one row; no row is keygate.NotFound(id).
 func findOne[T any](tx *Tx, ctx context.Context, name, id string, scan func(scanner) (*T, error), args ...any) (*T, error) {
+	if tx.flusher != nil {
+		return findOnePipelined(tx, ctx, name, id, scan, args...)
+	}
 	v, err := scan(tx.tx.QueryRowContext(ctx, tx.query(name), args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, keygate.NotFound(id)

@@ -48,11 +48,18 @@ type deferredExec struct {
 }
 
 // deferrable are the writes held until the next statement or the commit,
-// where the engine has pipelines (those that every key change makes), each
-// with its strict query: the same write, failing with a division by zero
-// (Dialect.IsDivisionByZero) where the write would find no row, so that the
-// server stops the pipeline before its COMMIT.
-var deferrable = map[string]string{"UpdateAPIKey": "UpdateAPIKeyStrict"}
+// where the engine has pipelines (those that key changes, key creations and
+// recorded deliveries make), each with the query it is sent as: an insert
+// as it is (it fails on the server by itself); a write that must find its
+// row as its strict query, the same write failing with a division by zero
+// (Dialect.IsDivisionByZero) where it finds none, so that the server stops
+// the pipeline before its COMMIT.
+var deferrable = map[string]string{
+	"UpdateAPIKey":          "UpdateAPIKeyStrict",
+	"CreateAPIKey":          "CreateAPIKey", // an insert fails on the server by itself
+	"UpdateNotification":    "UpdateNotificationStrict",
+	"CreateNotificationLog": "CreateNotificationLog",
+}
 
 // runPipelined runs fn in a write transaction on a connection of its own
 // (BEGIN, then fn's statements, then the held writes and COMMIT in one
@@ -243,4 +250,24 @@ func (tx *Tx) takePrefetched(f keygate.NotificationSettingFilter) []*keygate.Not
 		return []*keygate.NotificationSetting{}
 	}
 	return p.settings
+}
+
+// findOnePipelined is findOne in a pipelined transaction: the read goes in
+// one pipeline with what the transaction holds back (and BEGIN, if it is
+// the first statement).
+func findOnePipelined[T any](tx *Tx, ctx context.Context, name, id string, scan func(scanner) (*T, error), args ...any) (*T, error) {
+	var v *T
+	read := Statement{Name: name, Query: tx.query(name), Args: args, Scan: func(s func(...any) error) (err error) {
+		if v == nil { // the first row, as QueryRow
+			v, err = scan(scanFunc(s))
+		}
+		return err
+	}}
+	if err := tx.flusher.send(ctx, !tx.db.noFlush[read.Query], false, read); err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, keygate.NotFound(id)
+	}
+	return v, nil
 }

@@ -10,9 +10,10 @@ INSERT INTO credential_changes (credential_id, changed_at) VALUES ($1, $2);
 -- name: WriteDeferred
 -- The writes a transaction deferred to its next statement or its commit,
 -- in one round trip (internal/sqlstore, flushing): events ($1…$7), new
--- notifications ($8…$19; they may be of these events: foreign keys are
--- checked at the end of the statement), audit entries, unchained ($20…$30),
--- and change rows, unnumbered ($31, $32), whose ids it returns. One element
+-- notifications ($8…$19 and their retry_at $33; they may be of these
+-- events: foreign keys are checked at the end of the statement), audit
+-- entries, unchained ($20…$30), and change rows, unnumbered ($31, $32),
+-- whose ids it returns. One element
 -- of each array a row. Once the writer has committed, one run numbers the
 -- changes and chains the entries (afterCommit); a node's sweeps do it for a
 -- writer that died first.
@@ -22,10 +23,10 @@ WITH ev AS (
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
         AS e(id, account_id, environment, type, entity_id, occurred_at, data)
 ), nt AS (
-    INSERT INTO notifications (id, account_id, environment, setting_id, event_id, type, status, origin, payload, occurred_at, times_attempted, created_at)
-    SELECT id, account_id, environment, setting_id, event_id, type, status, origin, payload::json, occurred_at, times_attempted, created_at
-    FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::integer[], $19::timestamptz[])
-        AS n(id, account_id, environment, setting_id, event_id, type, status, origin, payload, occurred_at, times_attempted, created_at)
+    INSERT INTO notifications (id, account_id, environment, setting_id, event_id, type, status, origin, payload, occurred_at, times_attempted, created_at, retry_at)
+    SELECT id, account_id, environment, setting_id, event_id, type, status, origin, payload::json, occurred_at, times_attempted, created_at, retry_at
+    FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::integer[], $19::timestamptz[], $33::timestamptz[])
+        AS n(id, account_id, environment, setting_id, event_id, type, status, origin, payload, occurred_at, times_attempted, created_at, retry_at)
 ), audit AS (
     INSERT INTO audit_log (id, account_id, environment, actor_type, actor_id, ip, user_agent, action, target_id, detail, occurred_at)
     SELECT * FROM unnest($20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::timestamptz[])

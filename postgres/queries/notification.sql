@@ -55,6 +55,18 @@ UPDATE notifications SET status = $2, delivered_at = $3, replayed_at = $4, last_
     retry_at = $6, times_attempted = $7, claimed_until = NULL
 WHERE id = $1;
 
+-- name: UpdateNotificationStrict
+-- UpdateNotification held back for a pipeline (internal/sqlstore,
+-- pipeline.go): no notification $1 is a division by zero, which the store
+-- answers not_found (see UpdateAPIKeyStrict).
+WITH updated AS (
+    UPDATE notifications SET status = $2, delivered_at = $3, replayed_at = $4, last_attempt_at = $5,
+        retry_at = $6, times_attempted = $7, claimed_until = NULL
+    WHERE id = $1
+    RETURNING 1
+)
+SELECT 1 / count(*) FROM updated;
+
 -- name: FindNotificationByID
 SELECT id, account_id, environment, setting_id, event_id, type, status, origin, payload, occurred_at,
     delivered_at, replayed_at, last_attempt_at, retry_at, times_attempted, created_at
