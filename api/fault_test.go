@@ -93,6 +93,7 @@ func (n *faultNode) key(t *testing.T) (*keygate.APIKey, string) {
 // what it loads next stays cached.
 func (n *faultNode) settle(t *testing.T) {
 	t.Helper()
+	storetest.Settle(t, n.other.Store)
 	var last int64
 	require.NoError(t, n.other.Store.View(context.Background(), func(tx keygate.Tx) (err error) {
 		last, err = tx.LastChangeSeq(context.Background())

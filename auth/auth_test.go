@@ -128,6 +128,7 @@ func (b *bundle) key(t testing.TB, ps ...keygate.Permission) (*keygate.APIKey, s
 // arrive and invalidate what a test is about to cache.
 func (b *bundle) caughtUp(t testing.TB) {
 	t.Helper()
+	storetest.Settle(t, b.db)
 	var last int64
 	require.NoError(t, b.db.View(b.ctx, func(tx keygate.Tx) (err error) {
 		last, err = tx.LastChangeSeq(b.ctx)

@@ -147,6 +147,7 @@ func TestPropagationByNotice(t *testing.T) {
 	require.NoError(t, err)
 	k, token, err := svc.CreateAPIKey(ctx, app.AccountScope(acc.ID), acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"customer.read"}})
 	require.NoError(t, err)
+	storetest.Settle(t, other)
 	var seq int64
 	require.NoError(t, other.View(ctx, func(tx keygate.Tx) (err error) { seq, err = tx.LastChangeSeq(ctx); return err }))
 	require.Eventually(t, func() bool { return v.FollowedTo() >= seq }, 30*time.Second, time.Millisecond, "the key's creation is read")

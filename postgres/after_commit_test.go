@@ -179,6 +179,7 @@ func TestAuditSweepRacesWriters(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.Positive(t, sweeps.Load())
+	settle(t, nodes)
 	verifyChain(t, one, nodes[1], acc.ID, 1+writers*each)
 }
 
@@ -432,4 +433,31 @@ func TestPipelinedReadNotFound(t *testing.T) {
 		require.Equal(t, k.CreatedAt, got.CreatedAt)
 		return nil
 	}))
+}
+
+// TestCloseSettles: a process that writes and closes its store at once (a
+// CLI command) leaves its changes numbered and its audit entries chained:
+// its writers return before their runs, and Close waits for them. Without
+// that, the runs would meet closed pools, and the changes wait for another
+// node's sweep.
+func TestCloseSettles(t *testing.T) {
+	t.Parallel()
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	cli, err := postgres.Open(ctx, db.url)
+	require.NoError(t, err)
+	svc := &app.Service{Store: cli, Now: time.Now}
+	acc, err := svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"})
+	require.NoError(t, err)
+	for i := range 20 {
+		_, _, err := svc.CreateAPIKey(ctx, app.OperatorScope(), acc.ID, keygate.APIKeyCreate{Name: fmt.Sprint(i), Permissions: []keygate.Permission{"customer.read"}})
+		require.NoError(t, err)
+	}
+	require.NoError(t, cli.Close())
+
+	var unnumbered, unchained int
+	require.NoError(t, db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM credential_changes WHERE seq IS NULL`).Scan(&unnumbered))
+	require.NoError(t, db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE seq IS NULL`).Scan(&unchained))
+	require.Zero(t, unnumbered, "every change numbered by the closing process")
+	require.Zero(t, unchained, "every entry chained by the closing process")
 }

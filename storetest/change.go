@@ -17,6 +17,7 @@ import (
 func testChangeFeed(t *testing.T, h Harness) {
 	b := setup(t, h)
 	var start int64
+	b.settle(t)
 	require.NoError(t, b.store.View(b.ctx, func(tx keygate.Tx) (err error) {
 		start, err = tx.LastChangeSeq(b.ctx)
 		return err
@@ -35,6 +36,7 @@ func testChangeFeed(t *testing.T, h Harness) {
 
 	var changes []keygate.Change
 	var last int64
+	b.settle(t)
 	require.NoError(t, b.store.View(b.ctx, func(tx keygate.Tx) (err error) {
 		if changes, err = tx.FindChanges(b.ctx, start, 100); err != nil {
 			return err
@@ -53,6 +55,7 @@ func testChangeFeed(t *testing.T, h Harness) {
 	require.Equal(t, changes[2].Seq, last)
 
 	var page []keygate.Change
+	b.settle(t)
 	require.NoError(t, b.store.View(b.ctx, func(tx keygate.Tx) (err error) {
 		page, err = tx.FindChanges(b.ctx, changes[0].Seq, 1)
 		return err
@@ -70,6 +73,7 @@ func testChangeFeedConcurrent(t *testing.T, h Harness) {
 	b := setup(t, h)
 	a := b.mustAccount(t, keygate.Live)
 	var start int64
+	b.settle(t)
 	require.NoError(t, b.store.View(b.ctx, func(tx keygate.Tx) (err error) {
 		start, err = tx.LastChangeSeq(b.ctx)
 		return err
@@ -103,10 +107,12 @@ func testChangeFeedConcurrent(t *testing.T, h Harness) {
 		}()
 	}
 	wg.Wait()
+	b.settle(t) // every write numbered before the follower's last read
 	close(done)
 	got := <-seen
 
 	var all []keygate.Change
+	b.settle(t)
 	require.NoError(t, b.store.View(b.ctx, func(tx keygate.Tx) (err error) {
 		all, err = tx.FindChanges(b.ctx, start, 10*writers*perWriter)
 		return err

@@ -58,6 +58,7 @@ func testExposureHighRisk(t *testing.T, h Harness) {
 	dest := b.mustDestination(t, a, keygate.EventExposureCreated)
 	k, token := b.mustKey(t, a, "leaked")
 	var seq int64
+	b.settle(t)
 	require.NoError(t, b.store.View(b.ctx, func(tx keygate.Tx) (err error) { seq, err = tx.LastChangeSeq(b.ctx); return err }))
 
 	b.clock.Add(time.Minute)
@@ -90,6 +91,7 @@ func testExposureHighRisk(t *testing.T, h Harness) {
 	require.Contains(t, string(last2[1].Data), `"exposed_at":"`)
 
 	var changes []keygate.Change
+	b.settle(t)
 	require.NoError(t, b.store.View(b.ctx, func(tx keygate.Tx) (err error) { changes, err = tx.FindChanges(b.ctx, seq, 10); return err }))
 	require.Len(t, changes, 1, "the revocation is in the change feed, so every node drops the key")
 	require.Equal(t, k.ID, changes[0].CredentialID)

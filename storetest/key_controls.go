@@ -33,6 +33,7 @@ func testKeyControls(t *testing.T, h Harness) {
 
 	var seq int64
 	lastSeq := func() int64 {
+		b.settle(t)
 		require.NoError(t, b.store.View(b.ctx, func(tx keygate.Tx) (err error) {
 			seq, err = tx.LastChangeSeq(b.ctx)
 			return err

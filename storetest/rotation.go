@@ -337,6 +337,7 @@ func testRotationList(t *testing.T, h Harness) {
 
 	// Every rotation write is in the change feed, for the key.
 	var changes []keygate.Change
+	b.settle(t)
 	require.NoError(t, b.store.View(b.ctx, func(tx keygate.Tx) (err error) {
 		changes, err = tx.FindChanges(b.ctx, 0, 1000)
 		return err

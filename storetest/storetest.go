@@ -126,6 +126,24 @@ type bundle struct {
 	clock *Clock
 }
 
+// Settle waits until what was written through s is numbered in the change
+// feed and chained in the audit log, where the store does that just after
+// commit (sqlstore's Settle: PostgreSQL); elsewhere it returns at once. A
+// node reading the feed learns of a change within milliseconds of its
+// commit; a test that reads the feed right after a write settles first.
+func Settle(tb testing.TB, s keygate.Store) {
+	tb.Helper()
+	if st, ok := s.(interface{ Settle(context.Context) error }); ok {
+		require.NoError(tb, st.Settle(context.Background()))
+	}
+}
+
+// settle is Settle for the bundle's store.
+func (b *bundle) settle(t *testing.T) {
+	t.Helper()
+	Settle(t, b.store)
+}
+
 func setup(t *testing.T, h Harness) *bundle {
 	t.Helper()
 	s := h.Open(t)

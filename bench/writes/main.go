@@ -51,6 +51,7 @@ func main() {
 			keys[c] = append(keys[c], k.ID)
 		}
 	}
+	settle(ctx, svcs)
 	start := lastSeq(ctx, svcs[0].Store)
 
 	var changes, failures atomic.Int64
@@ -76,6 +77,7 @@ func main() {
 		}()
 	}
 	wg.Wait()
+	settle(ctx, svcs) // every change numbered: the writers don't wait for it
 	elapsed := time.Since(began)
 	cpu := must(benchdb.ReadCPU(ctx, *pgURL, "writes")).Sub(cpu0)
 	stopProfile()
@@ -116,6 +118,17 @@ func checkFeed(ctx context.Context, store keygate.Store, start, want int64) {
 		log.Fatalf("change feed: %d changes, want %d", n, want)
 	}
 	fmt.Printf("change feed: all %d changes, each once, in increasing sequence\n", n)
+}
+
+// settle waits until each node has numbered the changes its writers
+// committed (sqlstore's Settle), where the store numbers them after
+// commit.
+func settle(ctx context.Context, svcs []*app.Service) {
+	for _, svc := range svcs {
+		if s, ok := svc.Store.(interface{ Settle(context.Context) error }); ok {
+			must0(s.Settle(ctx))
+		}
+	}
 }
 
 func lastSeq(ctx context.Context, store keygate.Store) int64 {

@@ -159,21 +159,28 @@ func (f *flushing) QueryRowContext(ctx context.Context, query string, args ...an
 	return f.querier.QueryRowContext(ctx, query, args...)
 }
 
-// afterCommit numbers the committed change rows of p before it returns,
-// and hands the committed audit entries of p to the node's chainer, which
-// chains them soon after without the writer waiting. The writers of one
-// node share both (sequencer): a writer's rows join the next run, and one
-// run does the work of every writer that joined it, so that the node takes
-// the change lock, and its accounts' chain heads, once per run instead of
-// once per write.
-func (db *DB) afterCommit(ctx context.Context, p pending) error {
+// afterCommit hands what p committed unnumbered and unchained to the
+// node's runs, which number the change rows and chain the audit entries
+// just after, without the writer waiting (docs/decisions.md, "The change
+// feed's order" and "The audit log"). The writers of one node share both
+// (sequencer): a writer's rows join the next run, and one run does the work
+// of every writer that joined it, so that the node takes the change lock,
+// and its accounts' chain heads, once per run instead of once per write.
+func (db *DB) afterCommit(ctx context.Context, p pending) {
 	if len(p.audits) > 0 {
 		db.chains.hand(context.WithoutCancel(ctx), p.audits, db.runChain)
 	}
-	if len(p.changes) == 0 {
-		return nil
+	if len(p.changes) > 0 {
+		db.seq.hand(context.WithoutCancel(ctx), p.changes, db.runSequenceChangesOf)
 	}
-	return db.seq.number(ctx, p.changes, db.runSequenceChangesOf)
+}
+
+// Settle returns once what this node's writers committed before it is
+// numbered and chained (or its runs have failed, leaving it to the
+// sweeps). Close settles, so that a process that wrote (the CLI) has its
+// changes numbered before it exits.
+func (db *DB) Settle(ctx context.Context) error {
+	return errors.Join(db.seq.settle(ctx, db.runSequenceChangesOf), db.chains.settle(ctx, db.runChain))
 }
 
 // SettleAudit returns once the audit entries this node's writers committed

@@ -134,7 +134,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close implements keygate.Store.
 func (db *DB) Close() error {
-	_ = db.SettleAudit(context.Background()) // no chaining left running on closed pools
+	_ = db.Settle(context.Background()) // the changes numbered and entries chained before the pools close
 	db.closeStmts()
 	if db.writerStmts != nil {
 		db.writerStmts.close()
