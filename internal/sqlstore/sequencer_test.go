@@ -67,3 +67,42 @@ func TestSequencerCombines(t *testing.T) {
 	require.Equal(t, []int64{1}, runs[0])
 	require.ElementsMatch(t, []int64{2, 3}, runs[1], "the writers who came during the first run share the second")
 }
+
+// TestSequencerSettle checks hand and settle: hand returns at once, settle
+// returns once the rows handed in before it have been run (by a run that
+// began after it was called, if one was going), at once when nothing is
+// pending, and with the context's error when its context ends first (Close
+// must not hang on a database that doesn't answer).
+func TestSequencerSettle(t *testing.T) {
+	t.Parallel()
+	var s sequencer[int]
+	ctx := context.Background()
+	require.NoError(t, s.settle(ctx, nil), "nothing pending: at once")
+
+	var mu sync.Mutex
+	var ran []int
+	started, release := make(chan struct{}, 10), make(chan struct{})
+	run := func(_ context.Context, rows []int) error {
+		started <- struct{}{}
+		<-release
+		mu.Lock()
+		ran = append(ran, rows...)
+		mu.Unlock()
+		return errors.New("dropped: hand's runs report to no one")
+	}
+	s.hand(ctx, []int{1}, run)
+	<-started // the first run holds 1 and waits
+	s.hand(ctx, []int{2, 3}, run)
+
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, s.settle(short, run), context.DeadlineExceeded, "a run that doesn't end doesn't hold settle past its context")
+
+	settled := make(chan error, 1)
+	go func() { settled <- s.settle(ctx, run) }()
+	close(release)
+	require.NoError(t, <-settled)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []int{1, 2, 3}, ran, "every row handed in before settle was run")
+}

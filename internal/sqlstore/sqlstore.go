@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/keygate/keygate"
 )
@@ -132,9 +133,16 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// settleOnClose bounds how long Close waits for the runs that number and
+// chain what was written (Settle): a database that doesn't answer must not
+// hold a shutdown; what is left then, a node's sweep does.
+const settleOnClose = 10 * time.Second
+
 // Close implements keygate.Store.
 func (db *DB) Close() error {
-	_ = db.Settle(context.Background()) // the changes numbered and entries chained before the pools close
+	ctx, cancel := context.WithTimeout(context.Background(), settleOnClose)
+	_ = db.Settle(ctx) // the changes numbered and entries chained before the pools close
+	cancel()
 	db.closeStmts()
 	if db.writerStmts != nil {
 		db.writerStmts.close()
