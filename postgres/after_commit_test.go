@@ -45,6 +45,23 @@ func verifyChain(t *testing.T, db *schemaDB, svc *app.Service, accountID string,
 	require.Zero(t, unchained, "every entry chained")
 }
 
+// heldHead opens a store with an account and a key, and holds the
+// account's audit head in a transaction of its own, as a run of another
+// node chaining its entries would; the test rolls it back to free it.
+func heldHead(t *testing.T) (*schemaDB, *app.Service, *keygate.Account, *keygate.APIKey, *sql.Tx) {
+	t.Helper()
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	svc := &app.Service{Store: db, Now: time.Now}
+	acc, k := newKeyOn(t, svc)
+	holder, err := db.Writer().BeginTx(ctx, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { holder.Rollback() })
+	_, err = holder.ExecContext(ctx, `SELECT 1 FROM audit_heads WHERE account_id = $1 FOR UPDATE`, acc.ID)
+	require.NoError(t, err)
+	return db, svc, acc, k, holder
+}
+
 // TestAuditCommitsBeforeChaining holds an account's chain head, as a run
 // of another node chaining its entries would: a key change of that account
 // still commits and returns at once (its entry waits, unchained, for the
@@ -54,16 +71,8 @@ func verifyChain(t *testing.T, db *schemaDB, svc *app.Service, accountID string,
 // other writer of the account.
 func TestAuditCommitsBeforeChaining(t *testing.T) {
 	t.Parallel()
-	db := MustOpenDB(t)
+	db, svc, acc, k, holder := heldHead(t)
 	ctx := context.Background()
-	svc := &app.Service{Store: db, Now: time.Now}
-	acc, k := newKeyOn(t, svc)
-
-	holder, err := db.Writer().BeginTx(ctx, nil)
-	require.NoError(t, err)
-	defer holder.Rollback()
-	_, err = holder.ExecContext(ctx, `SELECT 1 FROM audit_heads WHERE account_id = $1 FOR UPDATE`, acc.ID)
-	require.NoError(t, err)
 
 	done := make(chan error, 1)
 	go func() {
@@ -249,18 +258,10 @@ func TestDeferredWrites(t *testing.T) {
 // waits; once it is free, the read shows the entry with its seq.
 func TestAuditReadAfterWrite(t *testing.T) {
 	t.Parallel()
-	db := MustOpenDB(t)
+	_, svc, acc, k, holder := heldHead(t)
 	ctx := context.Background()
-	svc := &app.Service{Store: db, Now: time.Now}
-	acc, k := newKeyOn(t, svc)
-
-	holder, err := db.Writer().BeginTx(ctx, nil)
-	require.NoError(t, err)
-	defer holder.Rollback()
-	_, err = holder.ExecContext(ctx, `SELECT 1 FROM audit_heads WHERE account_id = $1 FOR UPDATE`, acc.ID)
-	require.NoError(t, err)
 	desc := "read after write"
-	_, err = svc.UpdateAPIKey(ctx, app.OperatorScope(), k.ID, keygate.APIKeyUpdate{Description: &desc})
+	_, err := svc.UpdateAPIKey(ctx, app.OperatorScope(), k.ID, keygate.APIKeyUpdate{Description: &desc})
 	require.NoError(t, err)
 
 	type result struct {
