@@ -462,3 +462,52 @@ func TestCloseSettles(t *testing.T) {
 	require.Zero(t, unnumbered, "every change numbered by the closing process")
 	require.Zero(t, unchained, "every entry chained by the closing process")
 }
+
+// TestPipelinedPanicRollsBack: a transaction whose function panics (the
+// API recovers panics and goes on) is rolled back before its connection
+// goes back to the pool, so that it holds no lock: the key it read for
+// update can be locked at once from another connection.
+func TestPipelinedPanicRollsBack(t *testing.T) {
+	t.Parallel()
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	_, k := newKeyOn(t, &app.Service{Store: db, Now: time.Now})
+	func() {
+		defer func() { require.NotNil(t, recover()) }()
+		_ = db.Update(ctx, func(tx keygate.Tx) error {
+			if _, err := tx.FindAPIKeyByID(ctx, k.ID); err != nil {
+				return err
+			}
+			panic("a bug in a use case")
+		})
+	}()
+	other, err := sql.Open("pgx", db.url)
+	require.NoError(t, err)
+	defer other.Close()
+	lock, err := other.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer lock.Rollback()
+	_, err = lock.ExecContext(ctx, `SELECT 1 FROM api_keys WHERE id = $1 FOR UPDATE NOWAIT`, k.ID)
+	require.NoError(t, err, "the panicking transaction left no lock behind")
+}
+
+// TestPipelinedErrorIsTheFirst: once a held write has failed, the calls
+// after it answer with its error (here not_found), not with what the ended
+// transaction made of them.
+func TestPipelinedErrorIsTheFirst(t *testing.T) {
+	t.Parallel()
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	acc, k := newKeyOn(t, &app.Service{Store: db, Now: time.Now})
+	err := db.Update(ctx, func(tx keygate.Tx) error {
+		ghost := *k
+		ghost.ID = "apikey_ghost"
+		require.NoError(t, tx.UpdateAPIKey(ctx, &ghost), "held back")
+		_, _, err := tx.FindAPIKeys(ctx, keygate.APIKeyFilter{AccountID: acc.ID, Page: keygate.Page{Limit: 10}})
+		require.Equal(t, keygate.CodeNotFound, keygate.ErrorCode(err), "a list after it: %v", err)
+		_, err = tx.FindAccountByID(ctx, acc.ID)
+		require.Equal(t, keygate.CodeNotFound, keygate.ErrorCode(err), "a read after it: %v", err)
+		return nil
+	})
+	require.Equal(t, keygate.CodeNotFound, keygate.ErrorCode(err), "the commit: %v", err)
+}

@@ -50,7 +50,9 @@ func pipeline(ctx context.Context, conn *sql.Conn, stmts []sqlstore.Statement) e
 				return nil
 			})
 		}
-		if err := c.Conn().SendBatch(ctx, b).Close(); err != nil {
+		if err := c.Conn().SendBatch(ctx, b).Close(); err != nil && ran < len(stmts) {
+			// (With every statement done, COMMIT's included, what failed is
+			// the end of the exchange: the transaction is committed.)
 			return &sqlstore.PipelineError{Index: ran, Err: err}
 		}
 		return nil

@@ -80,9 +80,10 @@ func (db *DB) runPipelined(ctx context.Context, fn func(keygate.Tx) error) error
 }
 
 // commitPipelined runs fn as tx and commits it. A connection is never
-// returned to the pool in a transaction: it is rolled back, and the driver
-// drops a connection whose rollback failed.
-func (db *DB) commitPipelined(ctx context.Context, tx *Tx, fn func(keygate.Tx) error) error {
+// returned to the pool in a transaction: it is rolled back, when fn fails
+// and when it panics, and the driver drops a connection whose rollback
+// failed when it is next taken from the pool.
+func (db *DB) commitPipelined(ctx context.Context, tx *Tx, fn func(keygate.Tx) error) (err error) {
 	conn, err := db.writer.Conn(ctx)
 	if err != nil {
 		return db.internal("begin transaction", err)
@@ -90,14 +91,20 @@ func (db *DB) commitPipelined(ctx context.Context, tx *Tx, fn func(keygate.Tx) e
 	defer conn.Close()
 	f := &flushing{querier: conn, conn: conn, tx: tx}
 	tx.flusher, tx.tx = f, f
-	err = fn(tx)
-	if err == nil {
-		err = f.send(ctx, true, true)
+	committed := false
+	defer func() {
+		if !committed && f.begun {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK") // a panic goes on after it
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
 	}
-	if err != nil && f.begun {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	if err = f.send(ctx, true, true); err != nil {
+		return err
 	}
-	return err
+	committed = true
+	return nil
 }
 
 // send sends, in one pipeline: BEGIN if the transaction hasn't begun; if

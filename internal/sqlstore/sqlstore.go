@@ -218,6 +218,15 @@ func (tx *Tx) exec(ctx context.Context, name, notFoundID string, args ...any) er
 // translate turns a driver error into a keygate error: a unique violation is
 // CodeConflict, anything else internal with the query's name as context.
 func (tx *Tx) translate(name string, err error) error {
+	if f := tx.flusher; f != nil && f.err != nil {
+		// A write held back failed when it was sent: the transaction ended
+		// there, and that failure, not what followed it, is the answer.
+		var ke *keygate.Error
+		if errors.As(f.err, &ke) {
+			return ke
+		}
+		return f.err
+	}
 	if tx.db.dialect.IsUniqueViolation(err) {
 		return &keygate.Error{Code: keygate.CodeConflict, Message: "The entity already exists.", Err: err}
 	}
