@@ -14,7 +14,7 @@ import (
 // among its queries), a writer's change rows and audit entries are
 // committed unnumbered and unchained, then numbered and chained just after,
 // in batches (docs/decisions.md, "The change feed's order" and "The audit
-// chain after commit"). Numbering or chaining inside the writer's
+// log"). Numbering or chaining inside the writer's
 // transaction would hold a lock across its commit: the change lock, which
 // every writer of the cluster shares, or the head of its account's chain,
 // which every writer of the account shares.

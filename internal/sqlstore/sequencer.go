@@ -6,16 +6,17 @@ import (
 )
 
 // sequencer combines the work one node's writers leave for after their
-// commits, T being one writer's (afterCommit: its change rows to number and
-// audit entries to chain; docs/decisions.md, "The change feed's order").
-// A writer that has committed hands its rows in; if no run is going, it
-// starts one; else its rows wait for the next run, which takes every row
-// handed in meanwhile. Each writer returns once a run that began after it handed its
-// rows in has ended: its rows were committed before that run took the
-// change lock, so they were in that run's snapshot and are numbered. Runs
-// follow one another, one at a time per node; under load a run numbers the
-// rows of many writers with one lock, one round trip and one WAL flush,
-// where each writer took the lock in turn before.
+// commits, T being a piece of one writer's (afterCommit: its change rows
+// to number, its audit entries to chain; docs/decisions.md, "The change
+// feed's order"). A writer that has committed hands its rows in (hand) and
+// goes on; if no run is going, one starts; else the rows wait for the next
+// run, which takes every row handed in meanwhile. Rows handed in after a
+// writer's commit were committed before the run that takes them began, so
+// they are in that run's snapshot. Runs follow one another, one at a time
+// per node; under load a run numbers the rows of many writers with one
+// lock, one round trip and one WAL flush, where each writer took the lock
+// in turn before. settle waits for the rows handed in before it, and
+// number hands rows in and waits for the run that takes them.
 type sequencer[T any] struct {
 	mu      sync.Mutex
 	running bool
