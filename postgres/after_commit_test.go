@@ -16,6 +16,26 @@ import (
 	"github.com/keygate/keygate/postgres"
 )
 
+// countOf returns the count(*) that query (with args) answers on db.
+func countOf(t *testing.T, db interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, query string, args ...any) int {
+	t.Helper()
+	var n int
+	require.NoError(t, db.QueryRowContext(context.Background(), query, args...).Scan(&n))
+	return n
+}
+
+// otherPool opens a pool of its own on db's schema, as another process
+// would see it; the test closes it.
+func otherPool(t *testing.T, db *schemaDB) *sql.DB {
+	t.Helper()
+	other, err := sql.Open("pgx", db.url)
+	require.NoError(t, err)
+	t.Cleanup(func() { other.Close() })
+	return other
+}
+
 // newKeyOn makes an account and a key on svc, so that the account's audit
 // chain has a head.
 func newKeyOn(t *testing.T, svc *app.Service) (*keygate.Account, *keygate.APIKey) {
@@ -40,9 +60,7 @@ func verifyChain(t *testing.T, db *schemaDB, svc *app.Service, accountID string,
 	require.Len(t, states, 1)
 	require.Nil(t, states[0].Break)
 	require.Equal(t, want, states[0].Head.Seq)
-	var unchained int
-	require.NoError(t, db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE seq IS NULL`).Scan(&unchained))
-	require.Zero(t, unchained, "every entry chained")
+	require.Zero(t, countOf(t, db.Writer(), `SELECT count(*) FROM audit_log WHERE seq IS NULL`), "every entry chained")
 }
 
 // heldHead opens a store with an account and a key, and holds the
@@ -80,17 +98,13 @@ func TestAuditCommitsBeforeChaining(t *testing.T) {
 		_, err := svc.UpdateAPIKey(ctx, app.OperatorScope(), k.ID, keygate.APIKeyUpdate{Description: &desc})
 		done <- err
 	}()
-	other, err := sql.Open("pgx", db.url)
-	require.NoError(t, err)
-	defer other.Close()
+	other := otherPool(t, db)
 	require.Eventually(t, func() bool {
 		var desc string
 		err := other.QueryRowContext(ctx, `SELECT description FROM api_keys WHERE id = $1`, k.ID).Scan(&desc)
 		return err == nil && desc == "changed while the head is held"
 	}, 10*time.Second, 10*time.Millisecond, "the change commits while the head is held")
-	var unchained int
-	require.NoError(t, other.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE account_id = $1 AND seq IS NULL`, acc.ID).Scan(&unchained))
-	require.Equal(t, 1, unchained, "its entry is committed, unchained")
+	require.Equal(t, 1, countOf(t, other, `SELECT count(*) FROM audit_log WHERE account_id = $1 AND seq IS NULL`, acc.ID), "its entry is committed, unchained")
 	select {
 	case err := <-done:
 		require.NoError(t, err, "the writer returns without waiting for the head")
@@ -247,9 +261,7 @@ func TestDeferredWrites(t *testing.T) {
 	got, err := svc.GetAPIKey(ctx, app.OperatorScope(), k.ID)
 	require.NoError(t, err)
 	require.Nil(t, got.Description)
-	var n int
-	require.NoError(t, db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM events WHERE id = 'evt_orphan'`).Scan(&n))
-	require.Zero(t, n)
+	require.Zero(t, countOf(t, db.Writer(), `SELECT count(*) FROM events WHERE id = 'evt_orphan'`))
 }
 
 // TestAuditReadAfterWrite: a read of the audit log through a node shows the
@@ -310,9 +322,7 @@ func TestPipelinedWriteFails(t *testing.T) {
 			Type: keygate.EventAPIKeyUpdated, EntityID: ghost.ID, OccurredAt: now, Data: []byte(`{}`)})
 	})
 	require.Equal(t, keygate.CodeNotFound, keygate.ErrorCode(err), "%v", err)
-	var n int
-	require.NoError(t, db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM events WHERE id = 'evt_ghost'`).Scan(&n))
-	require.Zero(t, n, "the event of the failed transaction is not committed")
+	require.Zero(t, countOf(t, db.Writer(), `SELECT count(*) FROM events WHERE id = 'evt_ghost'`), "the event of the failed transaction is not committed")
 
 	// The same for a recorded delivery: the notification's update finds
 	// none, and its log (held after it) is not committed.
@@ -325,17 +335,13 @@ func TestPipelinedWriteFails(t *testing.T) {
 			AccountID: acc.ID, ResponseCode: 500, AttemptedAt: now})
 	})
 	require.Equal(t, keygate.CodeNotFound, keygate.ErrorCode(err), "%v", err)
-	require.NoError(t, db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM notification_logs WHERE id = 'ntflog_ghost'`).Scan(&n))
-	require.Zero(t, n, "the log of the failed transaction is not committed")
+	require.Zero(t, countOf(t, db.Writer(), `SELECT count(*) FROM notification_logs WHERE id = 'ntflog_ghost'`), "the log of the failed transaction is not committed")
 
 	desc := "after the failure"
 	_, err = svc.UpdateAPIKey(ctx, app.OperatorScope(), k.ID, keygate.APIKeyUpdate{Description: &desc})
 	require.NoError(t, err)
-	other, err := sql.Open("pgx", db.url)
-	require.NoError(t, err)
-	defer other.Close()
 	var got string
-	require.NoError(t, other.QueryRowContext(ctx, `SELECT description FROM api_keys WHERE id = $1`, k.ID).Scan(&got))
+	require.NoError(t, otherPool(t, db).QueryRowContext(ctx, `SELECT description FROM api_keys WHERE id = $1`, k.ID).Scan(&got))
 	require.Equal(t, desc, got, "the next transaction on the connection committed")
 }
 
@@ -456,11 +462,8 @@ func TestCloseSettles(t *testing.T) {
 	}
 	require.NoError(t, cli.Close())
 
-	var unnumbered, unchained int
-	require.NoError(t, db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM credential_changes WHERE seq IS NULL`).Scan(&unnumbered))
-	require.NoError(t, db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE seq IS NULL`).Scan(&unchained))
-	require.Zero(t, unnumbered, "every change numbered by the closing process")
-	require.Zero(t, unchained, "every entry chained by the closing process")
+	require.Zero(t, countOf(t, db.Writer(), `SELECT count(*) FROM credential_changes WHERE seq IS NULL`), "every change numbered by the closing process")
+	require.Zero(t, countOf(t, db.Writer(), `SELECT count(*) FROM audit_log WHERE seq IS NULL`), "every entry chained by the closing process")
 }
 
 // TestPipelinedPanicRollsBack: a transaction whose function panics (the
@@ -481,10 +484,7 @@ func TestPipelinedPanicRollsBack(t *testing.T) {
 			panic("a bug in a use case")
 		})
 	}()
-	other, err := sql.Open("pgx", db.url)
-	require.NoError(t, err)
-	defer other.Close()
-	lock, err := other.BeginTx(ctx, nil)
+	lock, err := otherPool(t, db).BeginTx(ctx, nil)
 	require.NoError(t, err)
 	defer lock.Rollback()
 	_, err = lock.ExecContext(ctx, `SELECT 1 FROM api_keys WHERE id = $1 FOR UPDATE NOWAIT`, k.ID)

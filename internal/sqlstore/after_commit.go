@@ -180,7 +180,7 @@ func (db *DB) afterCommit(ctx context.Context, p pending) {
 // sweeps). Close settles, so that a process that wrote (the CLI) has its
 // changes numbered before it exits.
 func (db *DB) Settle(ctx context.Context) error {
-	return errors.Join(db.seq.settle(ctx, db.runSequenceChangesOf), db.chains.settle(ctx, db.runChain))
+	return errors.Join(db.seq.settle(ctx, db.runSequenceChangesOf), db.SettleAudit(ctx))
 }
 
 // SettleAudit returns once the audit entries this node's writers committed

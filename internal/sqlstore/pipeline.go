@@ -69,13 +69,11 @@ func (db *DB) runPipelined(ctx context.Context, fn func(keygate.Tx) error) error
 	if err := db.commitPipelined(ctx, tx, fn); err != nil {
 		return err
 	}
-	if len(tx.pending.audits)+len(tx.pending.changes) > 0 {
-		// The transaction committed; its change rows are numbered and its
-		// audit entries chained just after, by runs that need a connection
-		// (this one is back in the pool by now). If a run fails, a node's
-		// sweeps do it within seconds (SweepChanges, SweepAudit).
-		db.afterCommit(ctx, tx.pending)
-	}
+	// The transaction committed; its change rows are numbered and its audit
+	// entries chained just after, by runs that need a connection (this one
+	// is back in the pool by now). If a run fails, a node's sweeps do it
+	// within seconds (SweepChanges, SweepAudit).
+	db.afterCommit(ctx, tx.pending)
 	return nil
 }
 

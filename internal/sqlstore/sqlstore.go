@@ -47,7 +47,7 @@ type DB struct {
 	// KeyPrefix has read it; API keys read carry it.
 	keyPrefix atomic.Value
 	stmts     sync.Map // query → *sql.Stmt on reader, for ReadDirect
-	// seq numbers the change rows writers committed unnumbered, and chains
+	// seq numbers the change rows that writers committed unnumbered; chains
 	// chains the audit entries they committed unchained (afterCommit).
 	seq    sequencer[int64]
 	chains sequencer[*keygate.AuditEntry]
