@@ -218,9 +218,7 @@ func TestDeferredWrites(t *testing.T) {
 	svc := &app.Service{Store: db, Now: time.Now}
 	acc, k := newKeyOn(t, svc)
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	setting := &keygate.NotificationSetting{ID: "ntfset_deferred", AccountID: acc.ID, Environment: keygate.Live, Description: "d",
-		Type: keygate.DestinationURL, Destination: "https://example.com/hook", Active: true, APIVersion: 1,
-		SubscribedEvents: []keygate.EventType{keygate.EventAPIKeyUpdated}, TrafficSource: keygate.TrafficAll, SealedSecret: []byte{1}, CreatedAt: now, UpdatedAt: now}
+	setting := newSetting("ntfset_deferred", acc.ID, true)
 	event := &keygate.Event{ID: "evt_deferred", AccountID: acc.ID, Environment: keygate.Live, Type: keygate.EventAPIKeyUpdated,
 		EntityID: k.ID, OccurredAt: now, Data: []byte(`{"b":1,"a":2}`)}
 	notification := &keygate.Notification{ID: "ntf_deferred", AccountID: acc.ID, Environment: keygate.Live, SettingID: setting.ID,
