@@ -72,8 +72,13 @@ func TestServe(t *testing.T) {
 		code, body := get(t, urls[name]+"/healthz")
 		require.Equal(t, http.StatusOK, code, name)
 		require.Equal(t, "ok\n", body)
-		code, _ = get(t, urls[name]+"/readyz")
-		require.Equal(t, http.StatusOK, code, name)
+		// Ready once the verifier follows the change feed, a few
+		// milliseconds after the surfaces listen: polled, as a load
+		// balancer does.
+		require.Eventually(t, func() bool {
+			code, _ := get(t, urls[name]+"/readyz")
+			return code == http.StatusOK
+		}, 10*time.Second, 10*time.Millisecond, name)
 	}
 	code, body := get(t, urls["metrics"]+"/healthz")
 	require.Equal(t, http.StatusOK, code, "/healthz beside /metrics")
