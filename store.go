@@ -118,6 +118,12 @@ type Tx interface {
 	// CodeNotFound if there is none. Callers acting for an account must
 	// check the key's AccountID.
 	FindAPIKeyByID(ctx context.Context, id string) (*APIKey, error)
+	// FindAPIKeyCredential returns what authenticating with the API key of
+	// that ID reads: its ID, AccountID, Environment, Status, Permissions,
+	// Rotatable, Legacy, SecretHash, ExpiresAt and controls (AllowedIPs,
+	// RateLimit, Credits); every other field is zero. CodeNotFound if there
+	// is none. It reads less than FindAPIKeyByID, for a cache miss.
+	FindAPIKeyCredential(ctx context.Context, id string) (*APIKey, error)
 	// EachRecentAPIKey calls fn with the standard (not legacy) API keys in
 	// service at now (active, unexpired) that were used at least once, the
 	// most recently used first, at most limit of them, and stops at fn's

@@ -52,9 +52,19 @@ func (tx *countingTx) FindAPIKeyByHash(ctx context.Context, env keygate.Environm
 }
 
 func (tx *countingTx) FindAPIKeyByID(ctx context.Context, id string) (*keygate.APIKey, error) {
-	tx.s.views.Add(1)
-	k, err := tx.Tx.FindAPIKeyByID(ctx, id)
-	if h := tx.s.hold.Load(); h != nil {
+	return tx.s.count(tx.Tx.FindAPIKeyByID(ctx, id))
+}
+
+// FindAPIKeyCredential counts a cache miss's read of a key.
+func (tx *countingTx) FindAPIKeyCredential(ctx context.Context, id string) (*keygate.APIKey, error) {
+	return tx.s.count(tx.Tx.FindAPIKeyCredential(ctx, id))
+}
+
+// count counts a read of a key and holds it, ignoring its context, while
+// reads are held.
+func (s *countingStore) count(k *keygate.APIKey, err error) (*keygate.APIKey, error) {
+	s.views.Add(1)
+	if h := s.hold.Load(); h != nil {
 		<-*h
 	}
 	return k, err
@@ -285,6 +295,49 @@ func TestCache(t *testing.T) {
 		wg.Wait()
 		require.Equal(t, reads+1, b.store.views.Load())
 	})
+}
+
+// TestMissHungRead checks that a request whose store read hangs, ignoring
+// its context, is answered once LoadTimeout is spent, with the requests
+// that joined it, and that the misses of other keys go on meanwhile: the
+// hung read keeps a loader, not the requests.
+func TestMissHungRead(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, hungToken := b.key(t, "customer.read")
+	_, otherToken := b.key(t, "customer.read")
+	v := auth.New(auth.Config{Store: b.store, LoadTimeout: 100 * time.Millisecond})
+	ctx, cancel := context.WithCancel(b.ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); v.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	require.Eventually(t, v.Started, 5*time.Second, time.Millisecond)
+
+	release := b.store.holdReads()
+	answers := make(chan error, 3)
+	for range 3 {
+		go func() {
+			_, err := v.Authenticate(b.ctx, keygate.Live, "Bearer "+hungToken, 0)
+			answers <- err
+		}()
+	}
+	for range 3 {
+		select {
+		case err := <-answers:
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+		case <-time.After(10 * time.Second):
+			t.Fatal("a request waited for a read that hangs")
+		}
+	}
+	b.store.hold.Store(nil) // the hung read stays held; new reads are not
+	p, err := v.Authenticate(b.ctx, keygate.Live, "Bearer "+otherToken, 0)
+	require.NoError(t, err, "another key's miss while a read hangs")
+	require.Equal(t, b.acc.ID, p.AccountID)
+	release()
+	require.Eventually(t, func() bool {
+		_, err := v.Authenticate(b.ctx, keygate.Live, "Bearer "+hungToken, 0)
+		return err == nil
+	}, 5*time.Second, 10*time.Millisecond, "the key is read again once the store answers")
 }
 
 // TestStaleLoad checks that a read racing with a change can't leave the old

@@ -42,7 +42,7 @@ func loadRotation(ctx context.Context, tx keygate.Tx, k *keygate.APIKey, now int
 		if err != nil {
 			return nil, err
 		}
-		again, err := tx.FindAPIKeyByID(ctx, k.ID)
+		again, err := tx.FindAPIKeyCredential(ctx, k.ID)
 		if err != nil {
 			return nil, err
 		}

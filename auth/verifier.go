@@ -82,12 +82,13 @@ type Config struct {
 // concurrent use.
 type Verifier struct {
 	cfg      Config
-	cache    *cache // standard keys, by ID body
-	legacy   *cache // legacy keys, by the SHA-256 of the key and the environment (legacyCacheKey)
-	clients  *cache // client-side tokens, by token
-	partners *cache // partner keys, by ID body
-	group    singleflight.Group
-	gen      atomic.Uint64 // bumped by every invalidation; see load
+	cache    *cache             // standard keys, by ID body
+	legacy   *cache             // legacy keys, by the SHA-256 of the key and the environment (legacyCacheKey)
+	clients  *cache             // client-side tokens, by token
+	partners *cache             // partner keys, by ID body
+	group    singleflight.Group // rotations completed (rotation.go)
+	flights  *flights           // reads on a miss (load)
+	gen      atomic.Uint64      // bumped by every invalidation; see load
 	started  atomic.Bool
 	followed atomic.Int64 // see FollowedTo
 
@@ -177,7 +178,7 @@ func New(cfg Config) *Verifier {
 	}
 	v := &Verifier{
 		cfg: cfg, cache: newCache(cfg.MaxEntries), legacy: newDigestCache(cfg.MaxEntries / 4), clients: newCache(cfg.MaxEntries / 4), partners: newCache(1 << 12),
-		legacyIDs: map[string]string{}, clientIDs: map[string]string{}, Metrics: newMetrics(), systemClock: systemClock,
+		flights: newFlights(), legacyIDs: map[string]string{}, clientIDs: map[string]string{}, Metrics: newMetrics(), systemClock: systemClock,
 		clockWake: make(chan struct{}, 1), warmDone: make(chan struct{}),
 	}
 	if cfg.WarmKeys <= 0 {
@@ -391,7 +392,7 @@ func (v *Verifier) lookup(ctx context.Context, id string, now int64) (*record, e
 	}
 	v.Metrics.miss()
 	return v.load(ctx, v.cache, id, now, func(tx keygate.Tx) (*record, error) {
-		k, err := tx.FindAPIKeyByID(ctx, "apikey_"+id)
+		k, err := tx.FindAPIKeyCredential(ctx, "apikey_"+id)
 		if err != nil {
 			return nil, err
 		}
@@ -436,11 +437,7 @@ func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, fi
 	// The read is bounded by LoadTimeout twice: by its context, and by
 	// waiting no longer than that for it, should the driver not notice the
 	// context (a connection that hangs without failing).
-	timeout := time.NewTimer(v.cfg.LoadTimeout + 100*time.Millisecond)
-	defer timeout.Stop()
-	var res singleflight.Result
-	select {
-	case res = <-v.group.DoChan(key, func() (any, error) {
+	return v.flights.do(key, v.cfg.LoadTimeout+100*time.Millisecond, func() (*record, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), v.cfg.LoadTimeout)
 		defer cancel()
 		var rec *record
@@ -451,20 +448,13 @@ func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, fi
 		switch {
 		case keygate.ErrorCode(err) == keygate.CodeNotFound:
 			v.cacheRead(c, key, gen, func() { c.putAbsent(strings.Clone(key), now, now+v.cfg.NegativeTTL.Nanoseconds()) })
-			return (*record)(nil), nil
+			return nil, nil
 		case err != nil:
 			return nil, err
 		}
 		v.cacheRead(c, key, gen, func() { c.put(key, rec) })
 		return rec, nil
-	}):
-	case <-timeout.C:
-		return nil, context.DeadlineExceeded
-	}
-	if res.Err != nil {
-		return nil, res.Err
-	}
-	return res.Val.(*record), nil
+	})
 }
 
 // cacheRead caches what a read begun at invalidation generation gen found,

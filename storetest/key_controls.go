@@ -9,6 +9,7 @@ import (
 
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/app"
+	"github.com/keygate/keygate/credential"
 )
 
 // testKeyControls checks that a key's controls survive the store, that a
@@ -83,4 +84,58 @@ func testKeyControls(t *testing.T, h Harness) {
 	// Another account's key can't be given controls.
 	_, err = b.svc.UpdateAPIKey(b.ctx, sc, foreign.ID, keygate.APIKeyUpdate{AllowedIPs: &[]string{"10.0.0.0/8"}})
 	require.Equal(t, keygate.CodeNotFound, keygate.ErrorCode(err))
+}
+
+// testAPIKeyCredential checks that the read of a cache miss returns what
+// authentication needs exactly as the full read does, for keys of every
+// shape (controls, expiry, rotatable, legacy, revoked), in a transaction
+// and directly, and nothing else; CodeNotFound for an unknown key.
+func testAPIKeyCredential(t *testing.T, h Harness) {
+	b := setup(t, h)
+	a := b.mustAccount(t, keygate.Live)
+	sc := app.AccountScope(a.ID)
+	expires := T0.Add(48 * time.Hour)
+	full, _, err := b.svc.CreateAPIKey(b.ctx, sc, a.ID, keygate.APIKeyCreate{
+		Name: "metered", Description: ptr("every control"), Permissions: []keygate.Permission{"customer.read", "product.write"},
+		AllowedIPs: []string{"10.0.0.0/8", "2001:db8::/32"}, RateLimit: &keygate.RateLimit{Requests: 5, Per: keygate.PerMinute},
+		Credits:   &keygate.CreditsSet{Remaining: 10, Refill: &keygate.CreditRefill{Amount: 20, Interval: keygate.RefillMonthly}},
+		ExpiresAt: &expires,
+	})
+	require.NoError(t, err)
+	plain, _ := b.mustKey(t, a, "plain")
+	revoked, _ := b.mustKey(t, b.mustAccount(t, keygate.Sandbox), "revoked")
+	_, err = b.svc.RevokeAPIKey(b.ctx, app.AccountScope(revoked.AccountID), revoked.ID)
+	require.NoError(t, err)
+	legacy, err := b.svc.ImportLegacyKey(b.ctx, sc, a.ID, "old", credential.NewLegacyKey())
+	require.NoError(t, err)
+
+	reads := map[string]func(func(keygate.Tx) error) error{"in a transaction": func(fn func(keygate.Tx) error) error { return b.store.View(b.ctx, fn) }}
+	if r, ok := b.store.(keygate.DirectReader); ok {
+		reads["directly"] = func(fn func(keygate.Tx) error) error { return r.ReadDirect(b.ctx, fn) }
+	}
+	for how, read := range reads {
+		for _, k := range []*keygate.APIKey{full, plain, revoked, legacy} {
+			var whole, got *keygate.APIKey
+			require.NoError(t, read(func(tx keygate.Tx) (err error) {
+				if whole, err = tx.FindAPIKeyByID(b.ctx, k.ID); err != nil {
+					return err
+				}
+				got, err = tx.FindAPIKeyCredential(b.ctx, k.ID)
+				return err
+			}), how)
+			want := keygate.APIKey{
+				ID: whole.ID, AccountID: whole.AccountID, Environment: whole.Environment, Status: whole.Status,
+				Permissions: whole.Permissions, Rotatable: whole.Rotatable, Legacy: whole.Legacy, SecretHash: whole.SecretHash,
+				ExpiresAt: whole.ExpiresAt, AllowedIPs: whole.AllowedIPs, RateLimit: whole.RateLimit, Credits: whole.Credits,
+			}
+			require.Equal(t, &want, got, "%s, %s", how, k.Name)
+		}
+		err := read(func(tx keygate.Tx) error {
+			_, err := tx.FindAPIKeyCredential(b.ctx, credential.NewID("apikey", T0))
+			return err
+		})
+		require.Equal(t, keygate.CodeNotFound, keygate.ErrorCode(err), how)
+	}
+	require.NotNil(t, full.ExpiresAt)
+	require.True(t, legacy.Legacy)
 }

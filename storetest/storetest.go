@@ -82,6 +82,7 @@ func Run(t *testing.T, h Harness) {
 		"AuditTamper":          testAuditTamper,
 		"AuditRetention":       testAuditRetention,
 		"KeyControls":          testKeyControls,
+		"APIKeyCredential":     testAPIKeyCredential,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -71,6 +71,18 @@ func (tx *Tx) FindAPIKeyByID(ctx context.Context, id string) (*keygate.APIKey, e
 	return tx.findAPIKey(ctx, name, id, id)
 }
 
+// FindAPIKeyCredential implements keygate.Tx.
+func (tx *Tx) FindAPIKeyCredential(ctx context.Context, id string) (*keygate.APIKey, error) {
+	const name = "FindAPIKeyCredential"
+	k, err := scanAPIKeyCredential(tx.tx.QueryRowContext(ctx, tx.query(name), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, keygate.NotFound(id)
+	} else if err != nil {
+		return nil, tx.translate(name, err)
+	}
+	return k, nil
+}
+
 // EachRecentAPIKey implements keygate.Tx: one statement whose rows are
 // passed to fn as they are read, so that memory does not grow with limit.
 func (tx *Tx) EachRecentAPIKey(ctx context.Context, now time.Time, limit int, fn func(*keygate.APIKey) error) error {
@@ -140,13 +152,8 @@ func scanAPIKey(s scanner) (*keygate.APIKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.decode(&k); err != nil {
-		return nil, fmt.Errorf("controls of %s: %w", k.ID, err)
-	}
-	if perms.Valid {
-		if err := json.Unmarshal([]byte(perms.String), &k.Permissions); err != nil {
-			return nil, fmt.Errorf("permissions of %s: %w", k.ID, err)
-		}
+	if err := decodeAPIKey(&k, c, perms); err != nil {
+		return nil, err
 	}
 	k.Environment, k.Status, k.RevokedBy = keygate.Environment(env), keygate.APIKeyStatus(status), keygate.Revoker(revokedBy)
 	k.Description = stringPtr(desc)
@@ -154,6 +161,37 @@ func scanAPIKey(s scanner) (*keygate.APIKey, error) {
 	k.ExpiringNoticeAt = timePtr(noticed)
 	k.CreatedAt, k.UpdatedAt = utc(k.CreatedAt), utc(k.UpdatedAt)
 	return &k, nil
+}
+
+// scanAPIKeyCredential scans the columns FindAPIKeyCredential selects.
+func scanAPIKeyCredential(s scanner) (*keygate.APIKey, error) {
+	var k keygate.APIKey
+	var env, status string
+	var perms sql.NullString
+	var expires sql.NullTime
+	var c controls
+	if err := s.Scan(&k.ID, &k.AccountID, &env, &status, &perms, &k.Rotatable, &k.Legacy, &k.SecretHash, &expires,
+		&c.ips, &c.rate, &c.remaining, &c.credits); err != nil {
+		return nil, err
+	}
+	if err := decodeAPIKey(&k, c, perms); err != nil {
+		return nil, err
+	}
+	k.Environment, k.Status, k.ExpiresAt = keygate.Environment(env), keygate.APIKeyStatus(status), timePtr(expires)
+	return &k, nil
+}
+
+// decodeAPIKey sets k's controls and permissions from their columns.
+func decodeAPIKey(k *keygate.APIKey, c controls, perms sql.NullString) error {
+	if err := c.decode(k); err != nil {
+		return fmt.Errorf("controls of %s: %w", k.ID, err)
+	}
+	if perms.Valid {
+		if err := json.Unmarshal([]byte(perms.String), &k.Permissions); err != nil {
+			return fmt.Errorf("permissions of %s: %w", k.ID, err)
+		}
+	}
+	return nil
 }
 
 // permissionsJSON returns the stored form of k's permissions: a JSON array,

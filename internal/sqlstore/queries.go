@@ -13,7 +13,7 @@ import (
 var RequiredQueries = []string{
 	"CreateAccount", "FindAccountByID", "FindAccounts", "CountAccounts",
 	"CreateUser", "FindUserByEmail",
-	"CreateAPIKey", "FindAPIKeyByID", "FindAPIKeyByIDForUpdate", "FindAPIKeyByHash", "FindRecentAPIKeys", "UpdateAPIKeyCredits",
+	"CreateAPIKey", "FindAPIKeyByID", "FindAPIKeyByIDForUpdate", "FindAPIKeyCredential", "FindAPIKeyByHash", "FindRecentAPIKeys", "UpdateAPIKeyCredits",
 	"FindAPIKeys", "CountAPIKeys", "UpdateAPIKey",
 	"CreateEvent", "FindEvents", "CountEvents",
 	"LockChanges", "RecordChange", "NotifyChange", "FindChanges", "LastChangeSeq", "TouchAPIKey",

@@ -21,6 +21,13 @@ SELECT id, account_id, environment, name, description, status, permissions, rota
     expiring_notified_at, allowed_ips, rate_limit, credits_remaining, credits
 FROM api_keys WHERE id = ?1;
 
+-- name: FindAPIKeyCredential
+-- What authentication reads (sqlstore's scanAPIKeyCredential), for a cache
+-- miss: fewer columns, less to step through and convert.
+SELECT id, account_id, environment, status, permissions, rotatable, legacy, secret_hash, expires_at,
+    allowed_ips, rate_limit, credits_remaining, credits
+FROM api_keys WHERE id = ?1;
+
 -- name: FindAPIKeyByIDForUpdate
 -- SQLite has no row locks; an Update transaction holds the database's only
 -- write lock (BEGIN IMMEDIATE), which serialises writers already.
