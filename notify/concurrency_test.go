@@ -97,3 +97,36 @@ func TestInFlightBound(t *testing.T) {
 	require.Eventually(t, func() bool { return rc.received.Load() == 12 }, 30*time.Second, 10*time.Millisecond)
 	require.Equal(t, int64(3), rc.maxHeld.Load())
 }
+
+// TestDestinationFreedWhenAnswered checks that a delivery's place among its
+// destination's deliveries in flight is freed when the destination answers,
+// not when the attempt is recorded: with one delivery in flight allowed and
+// no record written, every event still reaches the destination, one after
+// another, and all are recorded once records go on.
+func TestDestinationFreedWhenAnswered(t *testing.T) {
+	t.Parallel()
+	b := deliverySetup(t, 1)
+	release := notify.HoldRecords(b.d)
+	t.Cleanup(release) // before the dispatcher stops, should the test fail
+	rc := newReceiver(t)
+	s := b.destination(t, keygate.DestinationURL, rc.URL, keygate.EventAPIKeyCreated)
+	rc.mu.Lock()
+	rc.secret = s.Secret
+	rc.mu.Unlock()
+	b.keys(t, 3)
+	require.Eventually(t, func() bool { return len(rc.received()) == 3 }, 30*time.Second, 10*time.Millisecond,
+		"each delivery starts once the one before is answered, recorded or not")
+	for _, n := range b.notificationsOf(t, s.ID) {
+		require.Equal(t, keygate.NotificationNotAttempted, n.Status, "no record written yet")
+	}
+	release()
+	require.Eventually(t, func() bool {
+		for _, n := range b.notificationsOf(t, s.ID) {
+			if n.Status != keygate.NotificationDelivered {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 10*time.Millisecond)
+	require.Len(t, rc.received(), 3, "each delivered once")
+}

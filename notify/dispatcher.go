@@ -71,6 +71,8 @@ type Dispatcher struct {
 	stopping bool // Run is ending: start nothing more
 	running  sync.WaitGroup
 	attempts chan attempt // to the recorder
+
+	beforeRecord atomic.Pointer[func()] // tests: run before each batch is recorded
 }
 
 // claimed is a notification this dispatcher claimed, and when the claim
@@ -130,10 +132,12 @@ func (d *Dispatcher) Wake() {
 // deliveries in flight, records them and returns.
 func (d *Dispatcher) Run(ctx context.Context) {
 	d.attempts = make(chan attempt, d.cfg.Workers)
+	batches := make(chan []attempt)
 	recorded := make(chan struct{})
 	var recorders sync.WaitGroup
+	go d.gather(batches)
 	for range recorderCount {
-		recorders.Go(func() { d.record(context.WithoutCancel(ctx)) })
+		recorders.Go(func() { d.record(context.WithoutCancel(ctx), batches) })
 	}
 	go func() {
 		recorders.Wait()
@@ -234,12 +238,13 @@ func (d *Dispatcher) start(ctx context.Context, c claimed) {
 	go d.deliverOne(ctx, c)
 }
 
-// deliverOne delivers c and hands the attempt to the recorder, then starts
-// the next delivery queued for the same destination. A delivery, once
-// begun, is finished and recorded even if ctx ends: what was sent must be
-// on record. A queued one whose claim has less than half its lease left is
-// not begun: it is left to be claimed again once the claim ends, so that
-// no other claim can take it while it is being delivered.
+// deliverOne delivers c, frees its place among its destination's
+// deliveries in flight (starting the next one queued for it) and hands the
+// attempt to the recorder. A delivery, once begun, is finished and recorded
+// even if ctx ends: what was sent must be on record. A queued one whose
+// claim has less than half its lease left is not begun: it is left to be
+// claimed again once the claim ends, so that no other claim can take it
+// while it is being delivered.
 func (d *Dispatcher) deliverOne(ctx context.Context, c claimed) {
 	defer d.running.Done()
 	if d.cfg.Now().Before(c.until.Add(-d.cfg.Lease / 2)) {
@@ -247,17 +252,33 @@ func (d *Dispatcher) deliverOne(ctx context.Context, c claimed) {
 		if !res.delivered {
 			d.failed(c.n, res)
 		}
-		d.attempts <- attempt{n: c.n, res: res, at: d.cfg.Now(), done: func() { d.finish(ctx, c.n.SettingID) }}
+		d.answered(ctx, c.n.SettingID)
+		d.attempts <- attempt{n: c.n, res: res, at: d.cfg.Now(), done: d.finish}
 		return
 	}
-	d.finish(ctx, c.n.SettingID)
+	d.answered(ctx, c.n.SettingID)
+	d.finish()
 }
 
-// finish ends a delivery to destination id once it is recorded, starts
-// the next one queued for it, and wakes the claim loop: a worker is free.
-func (d *Dispatcher) finish(ctx context.Context, id string) {
+// finish ends a delivery once it is recorded, and wakes the claim loop: a
+// worker is free. Until then the delivery counts against Workers, which so
+// bounds what a crash can make the dispatcher deliver again.
+func (d *Dispatcher) finish() {
 	d.mu.Lock()
 	d.inFlight--
+	d.mu.Unlock()
+	select {
+	case d.freed <- struct{}{}:
+	default:
+	}
+}
+
+// answered ends a delivery's exchange with destination id (its request is
+// answered, or was never sent) and starts the next delivery queued for it:
+// the bound on deliveries in flight to a destination counts requests, not
+// records still being written.
+func (d *Dispatcher) answered(ctx context.Context, id string) {
+	d.mu.Lock()
 	d.perDest[id]--
 	var next *claimed
 	if q := d.queued[id]; len(q) > 0 && !d.stopping {
@@ -280,10 +301,6 @@ func (d *Dispatcher) finish(ctx context.Context, id string) {
 	d.mu.Unlock()
 	if next != nil {
 		go d.deliverOne(ctx, *next)
-	}
-	select {
-	case d.freed <- struct{}{}:
-	default:
 	}
 }
 

@@ -82,6 +82,7 @@ type bundle struct {
 	svc  *app.Service
 	acc  *keygate.Account
 	smtp *testsmtp.Server
+	d    *notify.Dispatcher
 }
 
 // setup runs a dispatcher with fast retries (3 in sandbox, from 50 ms),
@@ -126,7 +127,7 @@ func setupWith(t *testing.T, save, dial *keygate.AddressPolicy, configure ...fun
 	})
 	acc, err := svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Sandbox, Name: "Acme"})
 	require.NoError(t, err)
-	return &bundle{ctx: ctx, svc: svc, acc: acc, smtp: mail}
+	return &bundle{ctx: ctx, svc: svc, acc: acc, smtp: mail, d: d}
 }
 
 func (b *bundle) destination(t *testing.T, typ keygate.NotificationSettingType, dest string, events ...keygate.EventType) *keygate.NotificationSetting {

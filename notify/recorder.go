@@ -20,26 +20,68 @@ type attempt struct {
 	done func()
 }
 
-// record records attempts until the channel closes, as many as are waiting
-// (up to recordBatch) in each transaction: at a thousand deliveries a
-// second, one transaction each would be the bottleneck on SQLite's single
-// writer. An attempt is recorded after it was made, so a crash between the
-// two redelivers it: the duplicates are bounded by Workers, since a
-// delivery holds its worker until it is recorded.
-func (d *Dispatcher) record(ctx context.Context) {
+// recordLinger is how long gather waits for more attempts to record with
+// the first: at a thousand deliveries a second, a millisecond apart, it
+// makes a transaction of a few rather than one each.
+const recordLinger = 2 * time.Millisecond
+
+// gather hands the attempts to the recorders in batches until the attempts
+// channel closes, then closes batches. A batch is what arrives within
+// recordLinger of its first attempt, and whatever more arrives while every
+// recorder is busy (up to recordBatch): at a thousand deliveries a second,
+// one transaction each would be the bottleneck, on SQLite's single writer
+// and in PostgreSQL's commits.
+func (d *Dispatcher) gather(batches chan<- []attempt) {
+	defer close(batches)
+	linger := time.NewTimer(recordLinger)
+	defer linger.Stop()
 	for a := range d.attempts {
 		batch := []attempt{a}
-	gather:
-		for len(batch) < recordBatch {
+		linger.Reset(recordLinger)
+		open := true
+		for open && len(batch) < recordBatch {
 			select {
 			case a, ok := <-d.attempts:
-				if !ok {
-					break gather
+				if open = ok; ok {
+					batch = append(batch, a)
 				}
-				batch = append(batch, a)
-			default:
-				break gather
+			case <-linger.C:
+				open = false
 			}
+		}
+		d.handOver(batches, batch)
+	}
+}
+
+// handOver sends batch to a recorder, taking in what arrives meanwhile, up
+// to recordBatch.
+func (d *Dispatcher) handOver(batches chan<- []attempt, batch []attempt) {
+	var attempts <-chan attempt = d.attempts
+	for {
+		if len(batch) >= recordBatch {
+			attempts = nil
+		}
+		select {
+		case batches <- batch:
+			return
+		case a, ok := <-attempts:
+			if !ok {
+				attempts = nil
+				continue
+			}
+			batch = append(batch, a)
+		}
+	}
+}
+
+// record records the batches it is handed until the channel closes. An
+// attempt is recorded after it was made, so a crash between the two
+// redelivers it: the duplicates are bounded by Workers, since a delivery
+// holds its worker until it is recorded.
+func (d *Dispatcher) record(ctx context.Context, batches <-chan []attempt) {
+	for batch := range batches {
+		if hook := d.beforeRecord.Load(); hook != nil {
+			(*hook)()
 		}
 		d.recordAll(ctx, batch)
 		for _, a := range batch {
