@@ -16,11 +16,21 @@ import (
 // waits no longer than its bound even if the driver ignores the read's
 // context (a connection that hangs without failing): the request gives up,
 // the loader stays with the read, and the next misses get other loaders.
+// A store whose reads are local (SQLite: no connection to hang, and its
+// reads honour their context) is read on the request's own goroutine,
+// which saves the hand-over to a loader and back.
 type flights struct {
 	mu      sync.Mutex
 	calls   map[string]*flight
 	jobs    chan func() // to an idle loader
 	loaders int         // loaders alive, at most maxLoaders
+}
+
+// localReader is a store whose reads run in this process.
+type localReader interface {
+	// LocalReads reports whether every read runs in this process and
+	// honours its context.
+	LocalReads() bool
 }
 
 // flight is one read in progress; done closes when rec and err are set.
@@ -43,8 +53,9 @@ func newFlights() *flights {
 }
 
 // do returns what read finds for key: it starts read unless a read of key
-// is in flight already, and waits for that read at most wait.
-func (f *flights) do(key string, wait time.Duration, read func() (*record, error)) (*record, error) {
+// is in flight already, and waits for that read at most wait; or, if
+// inline, runs read itself and waits for it to end.
+func (f *flights) do(key string, wait time.Duration, inline bool, read func() (*record, error)) (*record, error) {
 	f.mu.Lock()
 	c, shared := f.calls[key]
 	if !shared {
@@ -53,7 +64,7 @@ func (f *flights) do(key string, wait time.Duration, read func() (*record, error
 	}
 	f.mu.Unlock()
 	if !shared {
-		f.start(func() {
+		job := func() {
 			defer func() {
 				f.mu.Lock()
 				delete(f.calls, key)
@@ -61,7 +72,12 @@ func (f *flights) do(key string, wait time.Duration, read func() (*record, error
 				close(c.done)
 			}()
 			c.rec, c.err = read()
-		})
+		}
+		if inline {
+			job()
+			return c.rec, c.err
+		}
+		f.start(job)
 	}
 	select {
 	case <-c.done:

@@ -88,9 +88,12 @@ type Verifier struct {
 	partners *cache             // partner keys, by ID body
 	group    singleflight.Group // rotations completed (rotation.go)
 	flights  *flights           // reads on a miss (load)
-	gen      atomic.Uint64      // bumped by every invalidation; see load
-	started  atomic.Bool
-	followed atomic.Int64 // see FollowedTo
+	// localReads: the store's reads are in this process (localReader),
+	// so a miss reads on the request's goroutine.
+	localReads bool
+	gen        atomic.Uint64 // bumped by every invalidation; see load
+	started    atomic.Bool
+	followed   atomic.Int64 // see FollowedTo
 
 	legacyMu  sync.Mutex
 	legacyIDs map[string]string // entity ID → legacy cache key
@@ -183,6 +186,9 @@ func New(cfg Config) *Verifier {
 	}
 	if cfg.WarmKeys <= 0 {
 		close(v.warmDone)
+	}
+	if l, ok := cfg.Store.(localReader); ok {
+		v.localReads = l.LocalReads()
 	}
 	if v.cfg.SpendCredits == nil {
 		v.cfg.SpendCredits = v.spendCredits
@@ -437,7 +443,7 @@ func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, fi
 	// The read is bounded by LoadTimeout twice: by its context, and by
 	// waiting no longer than that for it, should the driver not notice the
 	// context (a connection that hangs without failing).
-	return v.flights.do(key, v.cfg.LoadTimeout+100*time.Millisecond, func() (*record, error) {
+	return v.flights.do(key, v.cfg.LoadTimeout+100*time.Millisecond, v.localReads, func() (*record, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), v.cfg.LoadTimeout)
 		defer cancel()
 		var rec *record

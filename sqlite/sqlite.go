@@ -42,6 +42,11 @@ type DB struct {
 	Applied []string
 }
 
+// LocalReads reports that the store's reads run in this process, on a
+// file: none waits on a connection that could hang, and each honours its
+// context (auth reads a cache miss on the request's goroutine).
+func (db *DB) LocalReads() bool { return true }
+
 // Open opens (creating if needed) the database at path and applies any
 // pending migrations.
 //
