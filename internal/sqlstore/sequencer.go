@@ -15,28 +15,12 @@ import (
 // they are in that run's snapshot. Runs follow one another, one at a time
 // per node; under load a run numbers the rows of many writers with one
 // lock, one round trip and one WAL flush, where each writer took the lock
-// in turn before. settle waits for the rows handed in before it, and
-// number hands rows in and waits for the run that takes them.
+// in turn before. settle waits for the rows handed in before it.
 type sequencer[T any] struct {
 	mu      sync.Mutex
 	running bool
 	rows    []T          // handed in for the next run
 	waiting []chan error // the writers of those rows
-}
-
-// number numbers rows with run, together with any other writer's rows
-// handed in meanwhile, and returns run's error.
-func (s *sequencer[T]) number(ctx context.Context, rows []T, run func(context.Context, []T) error) error {
-	done := make(chan error, 1)
-	s.mu.Lock()
-	s.rows = append(s.rows, rows...)
-	s.waiting = append(s.waiting, done)
-	if !s.running {
-		s.running = true
-		go s.loop(context.WithoutCancel(ctx), run)
-	}
-	s.mu.Unlock()
-	return <-done
 }
 
 // hand has run do rows, together with any other rows handed in meanwhile,
