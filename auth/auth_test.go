@@ -91,17 +91,38 @@ type bundle struct {
 	acc   *keygate.Account
 }
 
+// localStore is a countingStore that says its reads are local, as SQLite
+// does, so that the verifier reads a miss on the request's goroutine
+// rather than on a loader (auth/flight.go).
+type localStore struct{ *countingStore }
+
+func (localStore) LocalReads() bool { return true }
+
+// readPaths are the two ways a miss is read, for the tests of both.
+var readPaths = map[string]bool{"Loader": false, "Inline": true}
+
 // setup opens a SQLite store, an account in live, and a running verifier
-// on the same controlled clock.
+// on the same controlled clock; its misses are read on loaders.
 func setup(t testing.TB) *bundle {
+	t.Helper()
+	return setupPath(t, false)
+}
+
+// setupPath is setup, with misses read on the request's goroutine if
+// inline.
+func setupPath(t testing.TB, inline bool) *bundle {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
 	require.NoError(t, err)
 	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
 	store := &countingStore{Store: db}
+	var verified keygate.Store = store
+	if inline {
+		verified = localStore{store}
+	}
 	b := &bundle{ctx: ctx, store: store, db: db, clock: clock, svc: &app.Service{Store: db, Now: clock.Now}}
-	b.v = auth.New(auth.Config{Store: store, Now: clock.Now, PollInterval: 20 * time.Millisecond,
+	b.v = auth.New(auth.Config{Store: verified, Now: clock.Now, PollInterval: 20 * time.Millisecond,
 		CompleteRotation: func(ctx context.Context, keyID, rotationID string) error {
 			_, err := b.svc.CompleteRotation(ctx, keyID, rotationID)
 			return err
@@ -275,26 +296,33 @@ func TestCache(t *testing.T) {
 		require.Equal(t, auth.ErrInvalidToken, err)
 		require.Equal(t, reads, b.store.views.Load())
 	})
-	t.Run("ConcurrentMissesShareARead", func(t *testing.T) {
-		b := setup(t)
-		_, token := b.key(t, "customer.read")
-		release := b.store.holdReads()
-		reads := b.store.views.Load()
-		var wg sync.WaitGroup
-		for range 50 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, err := b.auth("Bearer "+token, "")
-				require.NoError(t, err)
-			}()
-		}
-		require.Eventually(t, func() bool { return b.store.views.Load() > reads }, 5*time.Second, time.Millisecond)
-		time.Sleep(20 * time.Millisecond) // let the other 49 arrive and join the read in flight
-		release()
-		wg.Wait()
-		require.Equal(t, reads+1, b.store.views.Load())
-	})
+	for path, inline := range readPaths {
+		t.Run("ConcurrentMissesShareARead"+path, func(t *testing.T) {
+			concurrentMissesShareARead(t, setupPath(t, inline))
+		})
+	}
+}
+
+// concurrentMissesShareARead checks that 50 requests of one key arriving
+// while its read is held make one read between them.
+func concurrentMissesShareARead(t *testing.T, b *bundle) {
+	_, token := b.key(t, "customer.read")
+	release := b.store.holdReads()
+	reads := b.store.views.Load()
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := b.auth("Bearer "+token, "")
+			require.NoError(t, err)
+		}()
+	}
+	require.Eventually(t, func() bool { return b.store.views.Load() > reads }, 5*time.Second, time.Millisecond)
+	time.Sleep(20 * time.Millisecond) // let the other 49 arrive and join the read in flight
+	release()
+	wg.Wait()
+	require.Equal(t, reads+1, b.store.views.Load())
 }
 
 // TestMissHungRead checks that a request whose store read hangs, ignoring
@@ -341,10 +369,19 @@ func TestMissHungRead(t *testing.T) {
 }
 
 // TestStaleLoad checks that a read racing with a change can't leave the old
-// record in the cache.
+// record in the cache, and that a request made after the change is not
+// answered by that read (it does not join it), on both read paths.
 func TestStaleLoad(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	for path, inline := range readPaths {
+		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			staleLoad(t, setupPath(t, inline))
+		})
+	}
+}
+
+func staleLoad(t *testing.T, b *bundle) {
 	k, token := b.key(t, "customer.read")
 	release := b.store.holdReads()
 	reads := b.store.views.Load()
@@ -359,8 +396,15 @@ func TestStaleLoad(t *testing.T) {
 	_, err := b.svc.RevokeAPIKey(b.ctx, app.AccountScope(b.acc.ID), k.ID)
 	require.NoError(t, err)
 	b.v.Invalidate(k.ID)
+	after := make(chan error, 1)
+	go func() { // a request after the revoke, while the racing read is held
+		_, err := b.auth("Bearer "+token, "")
+		after <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // time to join the held read, were it allowed
 	release()
 	require.NoError(t, <-first, "the request in flight read the key before the revoke")
+	require.Equal(t, auth.ErrInvalidToken, <-after, "a request after the revoke has a read of its own")
 	_, err = b.auth("Bearer "+token, "")
 	require.Equal(t, auth.ErrInvalidToken, err, "the racing read must not have been cached")
 }

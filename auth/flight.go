@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -17,13 +18,26 @@ import (
 // context (a connection that hangs without failing): the request gives up,
 // the loader stays with the read, and the next misses get other loaders.
 // A store whose reads are local (SQLite: no connection to hang, and its
-// reads honour their context) is read on the request's own goroutine,
-// which saves the hand-over to a loader and back.
+// reads honour their context, waits for its locks included) is read on the
+// request's own goroutine, which saves the hand-over to a loader and back;
+// that request then waits for the read itself, which only a stalled disk
+// would hold past its context.
+//
+// A read is shared only by the misses of one cache (one kind of credential)
+// and one key that arrive while no invalidation has come since it began:
+// a request made after a key's change must not be answered by a read that
+// may predate it.
 type flights struct {
 	mu      sync.Mutex
-	calls   map[string]*flight
+	calls   map[flightKey]*flight
 	jobs    chan func() // to an idle loader
 	loaders int         // loaders alive, at most maxLoaders
+}
+
+// flightKey names what a read is for: a key in one cache.
+type flightKey struct {
+	c   *cache
+	key string
 }
 
 // localReader is a store whose reads run in this process.
@@ -36,9 +50,14 @@ type localReader interface {
 // flight is one read in progress; done closes when rec and err are set.
 type flight struct {
 	done chan struct{}
+	gen  uint64 // the verifier's invalidation generation when it began
 	rec  *record
 	err  error
 }
+
+// errReadPanicked is what the requests that shared a read get if it
+// panicked: not "no such key".
+var errReadPanicked = errors.New("auth: the store read panicked")
 
 // maxLoaders is the most loaders kept between reads. More reads than this
 // at once run on goroutines of their own, which end with their read.
@@ -49,25 +68,29 @@ const maxLoaders = 16
 const loaderIdle = 10 * time.Second
 
 func newFlights() *flights {
-	return &flights{calls: map[string]*flight{}, jobs: make(chan func())}
+	return &flights{calls: map[flightKey]*flight{}, jobs: make(chan func())}
 }
 
-// do returns what read finds for key: it starts read unless a read of key
-// is in flight already, and waits for that read at most wait; or, if
-// inline, runs read itself and waits for it to end.
-func (f *flights) do(key string, wait time.Duration, inline bool, read func() (*record, error)) (*record, error) {
+// do returns what read finds for k: it starts read unless a read of k
+// begun at invalidation generation gen is in flight already, and waits for
+// that read at most wait; or, if inline, runs read itself and waits for it
+// to end.
+func (f *flights) do(k flightKey, gen uint64, wait time.Duration, inline bool, read func() (*record, error)) (*record, error) {
 	f.mu.Lock()
-	c, shared := f.calls[key]
-	if !shared {
-		c = &flight{done: make(chan struct{})}
-		f.calls[key] = c
+	c, shared := f.calls[k]
+	if !shared || c.gen != gen {
+		shared = false
+		c = &flight{done: make(chan struct{}), gen: gen, err: errReadPanicked}
+		f.calls[k] = c // an older read of k, if any, answers only its own
 	}
 	f.mu.Unlock()
 	if !shared {
 		job := func() {
 			defer func() {
 				f.mu.Lock()
-				delete(f.calls, key)
+				if f.calls[k] == c {
+					delete(f.calls, k)
+				}
 				f.mu.Unlock()
 				close(c.done)
 			}()

@@ -443,7 +443,7 @@ func (v *Verifier) load(ctx context.Context, c *cache, key string, now int64, fi
 	// The read is bounded by LoadTimeout twice: by its context, and by
 	// waiting no longer than that for it, should the driver not notice the
 	// context (a connection that hangs without failing).
-	return v.flights.do(key, v.cfg.LoadTimeout+100*time.Millisecond, v.localReads, func() (*record, error) {
+	return v.flights.do(flightKey{c, key}, gen, v.cfg.LoadTimeout+100*time.Millisecond, v.localReads, func() (*record, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), v.cfg.LoadTimeout)
 		defer cancel()
 		var rec *record
