@@ -272,4 +272,56 @@ func TestNotificationsEndToEnd(t *testing.T) {
 		"[keygate sandbox] New API key: CRM", "[keygate sandbox] API key updated: CRM sync", "[keygate sandbox] API key revoked: CRM sync",
 		"[keygate sandbox] New API key: Short-lived", "[keygate sandbox] API key expires soon: Short-lived", "[keygate sandbox] API key expired: Short-lived",
 	}, subjects)
+	hookID := hook["data"].(map[string]any)["id"].(string)
+	other := strings.TrimSpace(c.must("accounts", "create", "--environment", "sandbox", "--name", "Other"))
+	out, _, err = c.run("", "api-keys", "create", "--account", other, "--name", "admin", "--permissions", "all")
+	require.NoError(t, err)
+	checkDeliveriesSDK(t, urls["sandbox API"], admin, strings.TrimSpace(out), hookID, len(want))
+}
+
+// checkDeliveriesSDK reads the deliveries to destination settingID with
+// Paddle's Go SDK, as token's account: n notifications, each delivered at
+// the first attempt with one log of the receiver's 200, the same by ID as
+// in the list; and with otherToken, of another account, not found.
+func checkDeliveriesSDK(t *testing.T, baseURL, token, otherToken, settingID string, n int) {
+	t.Helper()
+	ctx := t.Context()
+	client, err := paddle.New(token, paddle.WithBaseURL(baseURL))
+	require.NoError(t, err)
+	list, err := client.ListNotifications(ctx, &paddle.ListNotificationsRequest{NotificationSettingID: []string{settingID}})
+	require.NoError(t, err)
+	var ids []string
+	require.NoError(t, list.Iter(ctx, func(nt *paddle.Notification) (bool, error) {
+		require.Equal(t, paddle.NotificationStatusDelivered, nt.Status, nt.ID)
+		require.Equal(t, 1, nt.TimesAttempted, nt.ID)
+		require.NotNil(t, nt.DeliveredAt, nt.ID)
+		require.Equal(t, settingID, nt.NotificationSettingID)
+		got, err := client.GetNotification(ctx, &paddle.GetNotificationRequest{NotificationID: nt.ID})
+		require.NoError(t, err)
+		require.Equal(t, nt.Status, got.Status)
+		require.Equal(t, nt.Type, got.Type)
+		require.Equal(t, *nt.DeliveredAt, *got.DeliveredAt)
+		logs, err := client.ListNotificationLogs(ctx, &paddle.ListNotificationLogsRequest{NotificationID: nt.ID})
+		require.NoError(t, err)
+		var attempts []*paddle.NotificationLog
+		require.NoError(t, logs.Iter(ctx, func(l *paddle.NotificationLog) (bool, error) {
+			attempts = append(attempts, l)
+			return true, nil
+		}))
+		require.Len(t, attempts, 1, nt.ID)
+		require.Equal(t, http.StatusOK, attempts[0].ResponseCode)
+		require.Regexp(t, `^ntflog_[a-z\d]{26}$`, attempts[0].ID)
+		_, err = time.Parse(time.RFC3339, attempts[0].AttemptedAt)
+		require.NoError(t, err, "attempted_at is RFC 3339")
+		ids = append(ids, nt.ID)
+		return true, nil
+	}))
+	require.Len(t, ids, n)
+
+	foreign, err := paddle.New(otherToken, paddle.WithBaseURL(baseURL))
+	require.NoError(t, err)
+	_, err = foreign.GetNotification(ctx, &paddle.GetNotificationRequest{NotificationID: ids[0]})
+	require.ErrorIs(t, err, paddle.ErrNotFound, "another account's notification")
+	_, err = foreign.ListNotificationLogs(ctx, &paddle.ListNotificationLogsRequest{NotificationID: ids[0]})
+	require.ErrorIs(t, err, paddle.ErrNotFound, "another account's notification's logs")
 }
