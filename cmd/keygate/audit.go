@@ -56,7 +56,7 @@ func runAuditVerify(ctx context.Context, e *env, args []string) error {
 				fmt.Fprintf(e.stdout, "%s: BROKEN at entry %d (%s): %s\n", name, st.Break.Seq, orMissing(st.Break.EntryID), st.Break.Reason)
 			}
 		} else if !c.json {
-			fmt.Fprintf(e.stdout, "%s: ok, %d entries checked (seq %d to %d)\n", name, st.Checked, st.Head.PrunedSeq+1, st.Head.Seq)
+			fmt.Fprintf(e.stdout, "%s: ok, %s checked (seq %d to %d)\n", name, entries(st.Checked), st.Head.PrunedSeq+1, st.Head.Seq)
 		}
 		out = append(out, row)
 	}
@@ -69,6 +69,14 @@ func runAuditVerify(ctx context.Context, e *env, args []string) error {
 		return errAuditBroken
 	}
 	return nil
+}
+
+// entries says n entries, in words.
+func entries(n int) string {
+	if n == 1 {
+		return "1 entry"
+	}
+	return fmt.Sprintf("%d entries", n)
 }
 
 func orMissing(id string) string {

@@ -51,8 +51,22 @@ func TestAuditCommands(t *testing.T) {
 			_, _, err := c.run("", "audit", "export", "--since", "yesterday")
 			require.Equal(t, 2, exitCode(err))
 
+			other := strings.TrimSpace(c.must("accounts", "create", "--environment", "live", "--name", "Other"))
+			var ok wire.APIKey
+			c.mustJSON(&ok, "api-keys", "create", "--account", other, "--name", "Ops", "--permissions", "all")
+			perAccount := map[string][]int64{}
+			sc = bufio.NewScanner(strings.NewReader(c.must("audit", "export")))
+			for sc.Scan() {
+				var e wire.AuditEntry
+				require.NoError(t, json.Unmarshal(sc.Bytes(), &e), sc.Text())
+				perAccount[e.AccountID] = append(perAccount[e.AccountID], e.Seq)
+			}
+			require.Equal(t, map[string][]int64{acc: {1, 2, 3}, other: {1}}, perAccount,
+				"without --account: every account's entries, each account's in order")
+
 			out := c.must("audit", "verify")
 			require.Contains(t, out, acc+": ok, 3 entries checked")
+			require.Contains(t, out, other+": ok, 1 entry checked")
 
 			db := c.rawDB(t)
 			_, err = db.Exec(`UPDATE audit_log SET detail = 'edited' WHERE account_id = '` + acc + `' AND seq = 2`)
