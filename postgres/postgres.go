@@ -46,6 +46,9 @@ type DB struct {
 	// ListenErrors counts the LISTEN connection's failures.
 	ListenErrors atomic.Int64
 	url          string
+	// prunedAt is when AddRequestCounts last deleted old counts (Unix
+	// nanoseconds of its now).
+	prunedAt atomic.Int64
 }
 
 // Open connects to the database at url (postgres://…; any libpq parameter,

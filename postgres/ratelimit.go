@@ -40,9 +40,12 @@ WITH me AS (
 )
 SELECT count(*) + 1 FROM cluster_nodes WHERE last_seen > $3 AND node_id <> $1`
 
-// AddRequestCounts implements keygate.RequestCounter. Now and then (when
-// now's minute is a multiple of five), it also deletes old counts and
+// pruneEvery is how often a node's AddRequestCounts deletes old counts and
 // nodes.
+const pruneEvery = 5 * time.Minute
+
+// AddRequestCounts implements keygate.RequestCounter. Every pruneEvery of
+// its calls' time it also deletes old counts and nodes.
 func (db *DB) AddRequestCounts(ctx context.Context, node string, counts []keygate.RequestCount, now time.Time) ([]keygate.RequestCount, int, error) {
 	var nodes int
 	if err := db.Writer().QueryRowContext(ctx, heartbeat, node, now.UTC(), now.Add(-nodeAlive).UTC()).Scan(&nodes); err != nil {
@@ -77,7 +80,7 @@ func (db *DB) AddRequestCounts(ctx context.Context, node string, counts []keygat
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("postgres: add request counts: %w", err)
 	}
-	if now.Minute()%5 == 0 && now.Second() == 0 {
+	if last := db.prunedAt.Load(); now.UnixNano()-last >= int64(pruneEvery) && db.prunedAt.CompareAndSwap(last, now.UnixNano()) {
 		db.pruneCounts(ctx, now)
 	}
 	return totals, nodes, nil
