@@ -1,10 +1,14 @@
 package auth_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/netip"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,4 +144,84 @@ func TestRateLimitAcrossNodes(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, admitted, 20, "the limit must be reachable across nodes")
 	require.LessOrEqual(t, admitted, 20+10, "the limit and at most one node's part more")
+}
+
+// awayCounter is a PostgreSQL store whose sharing of rate-limit counts
+// fails while away is set, as a database that stops answering.
+type awayCounter struct {
+	*postgres.DB
+	away atomic.Bool
+}
+
+func (s *awayCounter) AddRequestCounts(ctx context.Context, node string, counts []keygate.RequestCount, now time.Time) ([]keygate.RequestCount, int, error) {
+	if s.away.Load() {
+		return nil, 0, errors.New("injected: the database does not answer")
+	}
+	return s.DB.AddRequestCounts(ctx, node, counts, now)
+}
+
+// TestShareFailsCountsKept checks what a node does while it can't share a
+// key's rate-limit counts: it keeps counting and enforcing the limit on its
+// own, says so once (not at every share), and once the database answers
+// again it says that once and shares every request it counted meanwhile.
+func TestShareFailsCountsKept(t *testing.T) {
+	t.Parallel()
+	u, _ := storetest.PostgresSchema(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	db, err := postgres.Open(ctx, u)
+	require.NoError(t, err)
+	store := &awayCounter{DB: db}
+	logs := &syncBuffer{}
+	svc := app.New(db)
+	v := auth.New(auth.Config{Store: store, ShareInterval: 20 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	svc.Changed = v.Invalidate
+	done := make(chan struct{})
+	go func() { defer close(done); v.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; db.Close() })
+	require.Eventually(t, v.Started, 10*time.Second, time.Millisecond)
+	acc, err := svc.CreateAccount(ctx, keygate.AccountCreate{Environment: keygate.Live, Name: "Acme"})
+	require.NoError(t, err)
+	k, token, err := svc.CreateAPIKey(ctx, app.AccountScope(acc.ID), acc.ID, keygate.APIKeyCreate{
+		Name: "limited", Permissions: []keygate.Permission{"customer.read"}, RateLimit: &keygate.RateLimit{Requests: 5, Per: keygate.PerHour}})
+	require.NoError(t, err)
+	node := clusterNode{v: v, svc: svc}
+
+	store.away.Store(true)
+	for i := range 5 {
+		require.NoError(t, node.use(token), "request %d of 5", i+1)
+	}
+	var limited *auth.RateLimited
+	require.ErrorAs(t, node.use(token), &limited, "the limit holds on the node's own count")
+	time.Sleep(200 * time.Millisecond) // ten shares fail
+	require.Equal(t, 1, strings.Count(logs.String(), "counting locally until the database answers"), logs.String())
+
+	store.away.Store(false)
+	shared := func() int64 {
+		var n int64
+		err := db.Writer().QueryRowContext(ctx, `SELECT coalesce(sum(requests), 0) FROM rate_limit_counts WHERE scope = 'api_key' AND client_ip = $1`, k.ID).Scan(&n)
+		require.NoError(t, err)
+		return n
+	}
+	require.Eventually(t, func() bool { return shared() >= 5 }, 10*time.Second, 5*time.Millisecond,
+		"the requests counted while the database was away are shared once it answers")
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "the database answers again") }, 10*time.Second, 5*time.Millisecond)
+	require.Equal(t, 1, strings.Count(logs.String(), "the database answers again"))
+}
+
+// syncBuffer is a log's output that tests read while the logger writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
