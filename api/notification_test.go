@@ -117,3 +117,45 @@ func TestEventsAndNotifications(t *testing.T) {
 }
 
 type paddleErr = paddleerr.Error
+
+// TestPatchRefusals checks the PATCH bodies of destinations and client-side
+// tokens: a mistyped or null field and a field the request does not have
+// are each named in one invalid_field answer, sorted by field, and change
+// nothing; another account's ID is not_found.
+func TestPatchRefusals(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	_, token := b.key(t, b.sdbxAcc, "notification_setting.write", "client_token.write", "transaction.read")
+	_, foreignToken := b.key(t, b.liveAcc, "notification_setting.write", "client_token.write")
+	created := do(t, b.sandbox, "POST", "/notification-settings", token,
+		`{"description":"Ops","destination":"https://hooks.example.com/p","type":"url","subscribed_events":["api_key.revoked"]}`)
+	require.Equal(t, 201, created.status, created.raw)
+	id := created.data()["id"].(string)
+	ct := do(t, b.sandbox, "POST", "/client-tokens", token, `{"name":"web"}`)
+	require.Equal(t, 201, ct.status, ct.raw)
+	ctID := ct.data()["id"].(string)
+
+	fieldsOf := func(r response) []string {
+		var names []string
+		for _, e := range r.body["error"].(map[string]any)["errors"].([]any) {
+			names = append(names, e.(map[string]any)["field"].(string))
+		}
+		return names
+	}
+	r := do(t, b.sandbox, "PATCH", "/notification-settings/"+id, token, `{"active":"yes","description":null,"bogus":1,"api_version":"one"}`)
+	require.Equal(t, 400, r.status, r.raw)
+	require.Equal(t, "invalid_field", r.errorCode())
+	require.Equal(t, []string{"active", "api_version", "bogus", "description"}, fieldsOf(r))
+	got := do(t, b.sandbox, "GET", "/notification-settings/"+id, token, "")
+	require.Equal(t, "Ops", got.data()["description"], "nothing changed")
+	require.Equal(t, true, got.data()["active"])
+
+	r = do(t, b.sandbox, "PATCH", "/client-tokens/"+ctID, token, `{"status":5,"name":"x"}`)
+	require.Equal(t, "invalid_field", r.errorCode(), r.raw)
+	require.Equal(t, []string{"name", "status"}, fieldsOf(r))
+	require.Equal(t, "active", do(t, b.sandbox, "GET", "/client-tokens/"+ctID, token, "").data()["status"], "nothing changed")
+
+	require.Equal(t, "not_found", do(t, b.live, "PATCH", "/notification-settings/"+id, foreignToken, `{"active":false}`).errorCode())
+	require.Equal(t, "not_found", do(t, b.live, "PATCH", "/client-tokens/"+ctID, foreignToken, `{"status":"revoked"}`).errorCode())
+	require.Equal(t, true, do(t, b.sandbox, "GET", "/notification-settings/"+id, token, "").data()["active"], "another account changed nothing")
+}
