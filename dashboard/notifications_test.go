@@ -106,3 +106,66 @@ func TestEventsFilterAndLinks(t *testing.T) {
 	_, body = br.get("/events?type=api_key.revoked&type=api_key.expired")
 	require.Contains(t, body, "No events of these types.")
 }
+
+// TestDestinationEdit: a destination's form saves its description, address,
+// state and events; a bad address or no event is shown next to its field
+// with what was typed kept, and saves nothing; without the CSRF token or
+// for another account's destination nothing is saved either.
+func TestDestinationEdit(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	br := b.signedIn(t)
+	_, body := br.get("/notifications/new")
+	token := csrf(t, body)
+	resp, _ := br.post("/notifications", url.Values{"csrf": {token}, "description": {"ops"}, "type": {"url"},
+		"destination": {"https://hooks.example.com/ops"}, "events": {"api_key.created"}, "active": {"on"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	page, _, _ := strings.Cut(resp.Header.Get("Location"), "?")
+	id := strings.TrimPrefix(page, "/notifications/")
+	stored := func() *keygate.NotificationSetting {
+		ns, err := b.svc.GetNotificationSetting(b.ctx, app.OperatorScope(), id)
+		require.NoError(t, err)
+		return ns
+	}
+
+	resp, body = br.post("/notifications/"+id, url.Values{"csrf": {token}, "description": {"ops (typed)"},
+		"destination": {"ftp://hooks.example.com/ops"}, "events": {"api_key.revoked"}})
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Contains(t, body, `id="destination-error"`, "the problem next to its field")
+	require.Contains(t, body, `value="ftp://hooks.example.com/ops"`, "what was typed is kept")
+	require.Contains(t, body, `value="ops (typed)"`)
+	require.Equal(t, "ops", stored().Description, "nothing saved")
+
+	resp, body = br.post("/notifications/"+id, url.Values{"csrf": {token}, "description": {"ops"},
+		"destination": {"https://hooks.example.com/ops"}})
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Contains(t, body, `id="events-error"`, "no event chosen")
+	require.Equal(t, []keygate.EventType{keygate.EventAPIKeyCreated}, stored().SubscribedEvents)
+
+	resp, _ = br.post("/notifications/"+id, url.Values{"csrf": {"not the token"}, "description": {"hijacked"},
+		"destination": {"https://evil.example.com/"}, "events": {"api_key.created"}})
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	require.Equal(t, "https://hooks.example.com/ops", stored().Destination)
+
+	resp, _ = br.post("/notifications/"+id, url.Values{"csrf": {token}, "description": {"ops, paused"},
+		"destination": {"https://hooks.example.com/ops2"}, "events": {"api_key.revoked", "api_key.expired"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "/notifications/"+id+"?done=saved", resp.Header.Get("Location"))
+	got := stored()
+	require.Equal(t, "ops, paused", got.Description)
+	require.Equal(t, "https://hooks.example.com/ops2", got.Destination)
+	require.False(t, got.Active, "the box left unticked pauses it")
+	require.ElementsMatch(t, []keygate.EventType{keygate.EventAPIKeyRevoked, keygate.EventAPIKeyExpired}, got.SubscribedEvents)
+
+	other, err := b.svc.CreateAccount(b.ctx, keygate.AccountCreate{Environment: keygate.Sandbox, Name: "Other"})
+	require.NoError(t, err)
+	theirs, err := b.svc.CreateNotificationSetting(b.ctx, app.OperatorScope(), other.ID, keygate.NotificationSettingCreate{
+		Description: "theirs", Type: keygate.DestinationURL, Destination: "https://hooks.example.com/theirs", SubscribedEvents: []keygate.EventType{keygate.EventAPIKeyCreated}})
+	require.NoError(t, err)
+	resp, _ = br.post("/notifications/"+theirs.ID, url.Values{"csrf": {token}, "description": {"mine now"},
+		"destination": {"https://evil.example.com/"}, "events": {"api_key.created"}})
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, "another account's destination does not exist here")
+	ns, err := b.svc.GetNotificationSetting(b.ctx, app.OperatorScope(), theirs.ID)
+	require.NoError(t, err)
+	require.Equal(t, "theirs", ns.Description)
+}
