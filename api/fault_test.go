@@ -19,6 +19,7 @@ import (
 	"github.com/keygate/keygate/app"
 	"github.com/keygate/keygate/auth"
 	"github.com/keygate/keygate/internal/faultproxy"
+	"github.com/keygate/keygate/internal/testlog"
 	"github.com/keygate/keygate/postgres"
 	"github.com/keygate/keygate/storetest"
 )
@@ -33,7 +34,7 @@ type faultNode struct {
 	v     *auth.Verifier
 	other *app.Service
 	acc   *keygate.Account
-	logs  *lockedBuffer // the node's store's and verifier's
+	logs  *testlog.Buffer // the node's store's and verifier's
 }
 
 // startFaultNode starts the node; listenOnly puts only its LISTEN
@@ -65,7 +66,7 @@ func startFaultNode(t *testing.T, listenOnly bool) *faultNode {
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	store.ListenURL = proxied
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	store.Logger = logger
 	v := auth.New(auth.Config{Store: store, LoadTimeout: time.Second, Logger: logger})

@@ -1,39 +1,20 @@
 package api_test
 
 import (
-	"bytes"
 	"log/slog"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/keygate/keygate/api"
+	"github.com/keygate/keygate/internal/testlog"
 )
-
-// lockedBuffer is a log destination safe for concurrent handlers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestRequestLog checks that each request is logged with its request ID and
 // that no token is ever logged.
 func TestRequestLog(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	b := setup(t, func(c *api.Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	_, token := b.key(t, b.liveAcc, "customer.read")
 	ok := do(t, b.live, "GET", "/event-types", token, "")
@@ -53,7 +34,7 @@ func TestRequestLog(t *testing.T) {
 // duration.
 func TestRequestLogFields(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	b := setup(t, func(c *api.Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	k, token := b.key(t, b.liveAcc, "customer.read")
 	do(t, b.live, "GET", "/event-types", token, "")

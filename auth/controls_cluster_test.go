@@ -1,7 +1,6 @@
 package auth_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/app"
 	"github.com/keygate/keygate/auth"
+	"github.com/keygate/keygate/internal/testlog"
 	"github.com/keygate/keygate/postgres"
 	"github.com/keygate/keygate/storetest"
 )
@@ -171,7 +171,7 @@ func TestShareFailsCountsKept(t *testing.T) {
 	db, err := postgres.Open(ctx, u)
 	require.NoError(t, err)
 	store := &awayCounter{DB: db}
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	svc := app.New(db)
 	v := auth.New(auth.Config{Store: store, ShareInterval: 20 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	svc.Changed = v.Invalidate
@@ -206,22 +206,4 @@ func TestShareFailsCountsKept(t *testing.T) {
 		"the requests counted while the database was away are shared once it answers")
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "the database answers again") }, 10*time.Second, 5*time.Millisecond)
 	require.Equal(t, 1, strings.Count(logs.String(), "the database answers again"))
-}
-
-// syncBuffer is a log's output that tests read while the logger writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

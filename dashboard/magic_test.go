@@ -16,6 +16,7 @@ import (
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/dashboard"
+	"github.com/keygate/keygate/internal/testlog"
 )
 
 // keygateSandboxPartner is a sandbox partner allowing domain.
@@ -173,7 +174,7 @@ func TestMagicLoginLogged(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	mint := b.seller(t)
-	var logs syncBuffer
+	var logs testlog.Buffer
 	srv := httptest.NewServer(dashboard.NewServer(dashboard.Config{Environment: keygate.Sandbox, Now: b.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))}, b.svc))
 	t.Cleanup(srv.Close)

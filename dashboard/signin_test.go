@@ -1,14 +1,12 @@
 package dashboard_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/credential"
 	"github.com/keygate/keygate/dashboard"
+	"github.com/keygate/keygate/internal/testlog"
 )
 
 // TestSignInHashBudgetFull fills the password-hashing budget and checks
@@ -48,24 +47,6 @@ func TestSignInHashBudgetFull(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode, "signed in once the budget has room")
 }
 
-// syncBuffer is a log destination that tests read while servers write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestSignInClientIPAndLogs checks that the dashboard takes the client's
 // address by the API's rule (X-Forwarded-For only from a trusted proxy)
 // and logs sign-ins, failures and lockouts with it, never the password.
@@ -80,7 +61,7 @@ func TestSignInClientIPAndLogs(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			var logs syncBuffer
+			var logs testlog.Buffer
 			b := setup(t)
 			b.signedIn(t)
 			d := dashboard.NewServer(dashboard.Config{Environment: keygate.Sandbox, Now: b.clock.Now, TrustedProxies: tc.trusted,
@@ -121,7 +102,7 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // TestSetUpLogged checks that a set-up is logged, without the password.
 func TestSetUpLogged(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testlog.Buffer
 	b := setup(t)
 	d := dashboard.NewServer(dashboard.Config{Environment: keygate.Sandbox, Now: b.clock.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))}, b.svc)
 	srv := httptest.NewServer(d)

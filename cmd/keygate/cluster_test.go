@@ -22,6 +22,7 @@ import (
 	"github.com/keygate/keygate"
 	"github.com/keygate/keygate/app"
 	"github.com/keygate/keygate/credential"
+	"github.com/keygate/keygate/internal/testlog"
 	"github.com/keygate/keygate/postgres"
 	"github.com/keygate/keygate/storetest"
 )
@@ -30,7 +31,7 @@ import (
 type node struct {
 	cmd    *exec.Cmd
 	urls   map[string]string
-	output *syncBuffer
+	output *testlog.Buffer
 }
 
 // startNode runs `keygate serve` as a process on env, stopped (SIGINT) when
@@ -42,7 +43,7 @@ func startNode(t *testing.T, name string, env map[string]string) *node {
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	out := &syncBuffer{}
+	out := &testlog.Buffer{}
 	cmd.Stderr = out
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {

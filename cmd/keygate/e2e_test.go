@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/keygate/keygate/internal/testlog"
 	"github.com/keygate/keygate/storetest"
 )
 
@@ -25,7 +26,7 @@ func startServe(t *testing.T, env map[string]string) (*exec.Cmd, map[string]stri
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var stderr syncBuffer
+	var stderr testlog.Buffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -63,23 +62,4 @@ func (c *cli) must(args ...string) string {
 func (c *cli) mustJSON(v any, args ...string) {
 	c.t.Helper()
 	require.NoError(c.t, json.Unmarshal([]byte(c.must(append(args, "--json")...)), v))
-}
-
-// syncBuffer is a bytes.Buffer safe to write from a server's goroutines and
-// read from a test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keygate/keygate/internal/testlog"
 	"github.com/stretchr/testify/require"
 )
 
@@ -61,7 +62,7 @@ func TestServe(t *testing.T) {
 	env := serveEnv(t.TempDir())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr syncBuffer
+	var stderr testlog.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, &stderr)
@@ -122,7 +123,7 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 	for k, v := range serveEnv(t.TempDir()) {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var stderr syncBuffer
+	var stderr testlog.Buffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 	urls := waitListening(t, stderr.String)

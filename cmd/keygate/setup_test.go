@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keygate/keygate/internal/testlog"
 	"github.com/stretchr/testify/require"
 )
 
@@ -22,7 +23,7 @@ var setupLinkPattern = regexp.MustCompile(`set up the (live|sandbox) environment
 func serveOnce(t *testing.T, env map[string]string) (links, urls map[string]string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stderr syncBuffer
+	var stderr testlog.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, &stderr)
