@@ -70,9 +70,7 @@ func TestSlowDestinationIsolated(t *testing.T) {
 	fast := newReceiver(t)
 	b.destination(t, keygate.DestinationURL, slow.URL, keygate.EventAPIKeyCreated)
 	s := b.destination(t, keygate.DestinationURL, fast.URL, keygate.EventAPIKeyCreated)
-	fast.mu.Lock()
-	fast.secret = s.Secret
-	fast.mu.Unlock()
+	fast.trust(s)
 	b.keys(t, 10)
 	require.Eventually(t, func() bool { return len(fast.received()) == 10 }, 30*time.Second, 10*time.Millisecond,
 		"every event reaches the answering destination")
@@ -110,9 +108,7 @@ func TestDestinationFreedWhenAnswered(t *testing.T) {
 	t.Cleanup(release) // before the dispatcher stops, should the test fail
 	rc := newReceiver(t)
 	s := b.destination(t, keygate.DestinationURL, rc.URL, keygate.EventAPIKeyCreated)
-	rc.mu.Lock()
-	rc.secret = s.Secret
-	rc.mu.Unlock()
+	rc.trust(s)
 	b.keys(t, 3)
 	require.Eventually(t, func() bool { return len(rc.received()) == 3 }, 30*time.Second, 10*time.Millisecond,
 		"each delivery starts once the one before is answered, recorded or not")

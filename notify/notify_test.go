@@ -67,6 +67,13 @@ func newReceiver(t *testing.T) *receiver {
 	return rc
 }
 
+// trust has rc verify deliveries with destination s's secret.
+func (rc *receiver) trust(s *keygate.NotificationSetting) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.secret = s.Secret
+}
+
 func (rc *receiver) received() [][]byte {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -151,9 +158,7 @@ func TestWebhooks(t *testing.T) {
 	b := setup(t)
 	rc := newReceiver(t)
 	s := b.destination(t, keygate.DestinationURL, rc.URL+"/paddle", keygate.EventAPIKeyCreated, keygate.EventAPIKeyUpdated, keygate.EventAPIKeyRevoked)
-	rc.mu.Lock()
-	rc.secret = s.Secret
-	rc.mu.Unlock()
+	rc.trust(s)
 
 	sc := app.AccountScope(b.acc.ID)
 	k, _, err := b.svc.CreateAPIKey(b.ctx, sc, b.acc.ID, keygate.APIKeyCreate{Name: "CRM", Description: ptr("Syncs."), Permissions: []keygate.Permission{"customer.read"}})
@@ -210,9 +215,7 @@ func TestRetries(t *testing.T) {
 	b := setup(t)
 	rc := newReceiver(t)
 	s := b.destination(t, keygate.DestinationURL, rc.URL, keygate.EventAPIKeyCreated)
-	rc.mu.Lock()
-	rc.secret = s.Secret
-	rc.mu.Unlock()
+	rc.trust(s)
 
 	rc.status.Store(503)
 	_, _, err := b.svc.CreateAPIKey(b.ctx, app.AccountScope(b.acc.ID), b.acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"price.read"}})

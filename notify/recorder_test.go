@@ -52,9 +52,7 @@ func TestUnrecordedDeliveryRedelivered(t *testing.T) {
 	})
 	rc := newReceiver(t)
 	s := b.destination(t, keygate.DestinationURL, rc.URL, keygate.EventAPIKeyCreated)
-	rc.mu.Lock()
-	rc.secret = s.Secret
-	rc.mu.Unlock()
+	rc.trust(s)
 	_, _, err = b.svc.CreateAPIKey(b.ctx, app.AccountScope(b.acc.ID), b.acc.ID, keygate.APIKeyCreate{Name: "k", Permissions: []keygate.Permission{"price.read"}})
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
