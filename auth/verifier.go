@@ -247,7 +247,10 @@ func (v *Verifier) AuthenticateFrom(ctx context.Context, env keygate.Environment
 			hash := credential.HashSecret(secret)
 			match := rec.hashMatches(&hash)
 			if match && rec.checkValid(token[:len(token)-credential.CheckLen-1], check) {
-				return v.decideHit(rec, now, perm, ip)
+				if v.hitOK(rec, now, perm, ip) {
+					return rec.principal(), nil
+				}
+				return v.decideMissed(rec, now, perm, ip)
 			}
 			v.Metrics.hit()
 			if !match && rec.rot() != nil {
@@ -365,13 +368,30 @@ func (v *Verifier) decide(rec *record, now int64, perm keygate.PermissionSet, ip
 // counts the cache hit too, and when the answer is ok, both counts are one
 // atomic add (Metrics.hitOK).
 func (v *Verifier) decideHit(rec *record, now int64, perm keygate.PermissionSet, ip netip.Addr) (Principal, error) {
+	if v.hitOK(rec, now, perm, ip) {
+		return rec.principal(), nil
+	}
+	return v.decideMissed(rec, now, perm, ip)
+}
+
+// hitOK reports whether a cached record lets the request in with nothing
+// more to decide (usable, the permission held, no control that refuses
+// it), and then counts the use. The hot path builds the principal in its
+// own return, so that the large result is copied once.
+func (v *Verifier) hitOK(rec *record, now int64, perm keygate.PermissionSet, ip netip.Addr) bool {
 	if !rec.usable(now) || (perm != 0 && !rec.permissions.HasBit(perm)) || rec.rare != nil && !rec.rare.passes(ip) {
-		v.Metrics.hit()
-		return v.decide(rec, now, perm, ip)
+		return false
 	}
 	v.touch(rec, now)
 	v.Metrics.hitOK.Add(1)
-	return rec.principal(), nil
+	return true
+}
+
+// decideMissed is decideHit's answer for a cached record that hitOK did
+// not let in: decide, with the cache hit counted.
+func (v *Verifier) decideMissed(rec *record, now int64, perm keygate.PermissionSet, ip netip.Addr) (Principal, error) {
+	v.Metrics.hit()
+	return v.decide(rec, now, perm, ip)
 }
 
 // bearerToken returns the token of "Bearer <token>". The scheme is matched
