@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"crypto/sha256"
-	"net/netip"
 	"strings"
 	"unsafe"
 
@@ -35,21 +34,16 @@ func legacyCacheKey(env envCode, hash *[sha256.Size]byte, buf *[legacyKeyLen]byt
 	return unsafe.String(&buf[0], legacyKeyLen)
 }
 
-// cachedLegacy authenticates a token that is a cached legacy or imported
-// key, at the cost of a standard key's hit: one hash and one lookup, by
-// the hash itself (cache.findDigest). It reports false when the token is
-// not one (then the slow path decides).
-func (v *Verifier) cachedLegacy(env keygate.Environment, token string, now int64, perm keygate.PermissionSet, ip netip.Addr) (Principal, bool, error) {
+// cachedLegacy returns the record of a token that is a cached legacy or
+// imported key, at the cost of a standard key's hit: one hash and one
+// lookup, by the hash itself (cache.findDigest); nil when the token is not
+// one (then the slow path decides).
+func (v *Verifier) cachedLegacy(env keygate.Environment, token string) *record {
 	if len(token) > OpaqueMaxLen || v.legacy.len() == 0 {
-		return Principal{}, false, nil
+		return nil
 	}
 	hash := credential.HashSecret(token)
-	rec := v.legacy.findDigest(envCodeOf(env), &hash)
-	if rec == nil {
-		return Principal{}, false, nil
-	}
-	p, err := v.decideHit(rec, now, perm, ip)
-	return p, true, err
+	return v.legacy.findDigest(envCodeOf(env), &hash)
 }
 
 // opaqueKey reports whether a token keygate can't parse may be a key

@@ -260,8 +260,11 @@ func (v *Verifier) AuthenticateFrom(ctx context.Context, env keygate.Environment
 			return Principal{}, ErrInvalidToken
 		}
 	}
-	if p, ok, err := v.cachedLegacy(env, token, now, perm, ip); ok {
-		return p, err
+	if rec := v.cachedLegacy(env, token); rec != nil {
+		if v.hitOK(rec, now, perm, ip) {
+			return rec.principal(), nil
+		}
+		return v.decideMissed(rec, now, perm, ip)
 	}
 	return v.authenticateSlow(ctx, env, token, now, perm, ip)
 }
@@ -364,20 +367,11 @@ func (v *Verifier) decide(rec *record, now int64, perm keygate.PermissionSet, ip
 	return rec.principal(), nil
 }
 
-// decideHit is decide for a record the hot path found in the cache: it
-// counts the cache hit too, and when the answer is ok, both counts are one
-// atomic add (Metrics.hitOK).
-func (v *Verifier) decideHit(rec *record, now int64, perm keygate.PermissionSet, ip netip.Addr) (Principal, error) {
-	if v.hitOK(rec, now, perm, ip) {
-		return rec.principal(), nil
-	}
-	return v.decideMissed(rec, now, perm, ip)
-}
-
-// hitOK reports whether a cached record lets the request in with nothing
-// more to decide (usable, the permission held, no control that refuses
-// it), and then counts the use. The hot path builds the principal in its
-// own return, so that the large result is copied once.
+// hitOK reports whether a record the hot path found in the cache lets the
+// request in with nothing more to decide (usable, the permission held, no
+// control that refuses it), and then counts the use, the cache hit and the
+// answer in one atomic add (Metrics.hitOK). The hot path builds the
+// principal in its own return, so that the large result is copied once.
 func (v *Verifier) hitOK(rec *record, now int64, perm keygate.PermissionSet, ip netip.Addr) bool {
 	if !rec.usable(now) || (perm != 0 && !rec.permissions.HasBit(perm)) || rec.rare != nil && !rec.rare.passes(ip) {
 		return false
@@ -387,8 +381,8 @@ func (v *Verifier) hitOK(rec *record, now int64, perm keygate.PermissionSet, ip 
 	return true
 }
 
-// decideMissed is decideHit's answer for a cached record that hitOK did
-// not let in: decide, with the cache hit counted.
+// decideMissed answers for a cached record that hitOK did not let in:
+// decide, with the cache hit counted.
 func (v *Verifier) decideMissed(rec *record, now int64, perm keygate.PermissionSet, ip netip.Addr) (Principal, error) {
 	v.Metrics.hit()
 	return v.decide(rec, now, perm, ip)
