@@ -204,6 +204,10 @@ func TestBrowser(t *testing.T) {
 	w.step("replay", chromedp.Click(`//button[text()="Replay"]`), chromedp.WaitVisible(`.notice`), ready())
 	require.Equal(t, 2, value(w, "deliveries", chromedp.Evaluate[int](`document.querySelectorAll('tr[data-delivery-id]').length`)))
 	w.check("13-destination-replayed")
+	w.step("send a test event", chromedp.Click(`//button[text()="Send test event"]`),
+		chromedp.WaitVisible(`//*[contains(@class, "notice") and contains(., "A test event was sent")]`), ready())
+	require.Equal(t, 3, value(w, "deliveries", chromedp.Evaluate[int](`document.querySelectorAll('tr[data-delivery-id]').length`)))
+	require.Equal(t, "notification_setting.test", value(w, "the newest delivery's event", chromedp.Text(`tr[data-delivery-id] td[data-label="Event"] code`)))
 
 	// Events, filtered by two types, each linked to what it is about.
 	w.open("events", "/events")
