@@ -15,6 +15,18 @@ import (
 	"github.com/keygate/keygate/credential"
 )
 
+// createDestination creates a destination through the form and returns its
+// ID.
+func (br *browser) createDestination(t *testing.T, form url.Values) string {
+	t.Helper()
+	_, body := br.get("/notifications/new")
+	form.Set("csrf", csrf(t, body))
+	resp, body := br.post("/notifications", form)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, body)
+	page, _, _ := strings.Cut(resp.Header.Get("Location"), "?")
+	return strings.TrimPrefix(page, "/notifications/")
+}
+
 // failDeliveries marks every delivery of a destination failed after three
 // attempts, the last answered 500, as the dispatcher records it.
 func (b *bundle) failDeliveries(t *testing.T, accountID, settingID string) {
@@ -46,14 +58,9 @@ func TestDeliveries(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	br := b.signedIn(t)
-	_, body := br.get("/notifications/new")
-	token := csrf(t, body)
 	newDestination := func(desc string) string {
-		resp, _ := br.post("/notifications", url.Values{"csrf": {token}, "description": {desc}, "type": {"url"},
+		return br.createDestination(t, url.Values{"description": {desc}, "type": {"url"},
 			"destination": {"https://hooks.example.com/" + desc}, "events": {"api_key.created"}})
-		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-		page, _, _ := strings.Cut(resp.Header.Get("Location"), "?")
-		return strings.TrimPrefix(page, "/notifications/")
 	}
 	ops, other := newDestination("ops"), newDestination("other")
 	k, err := b.svc.GetAPIKey(b.ctx, app.OperatorScope(), br.createKey(t, url.Values{"name": {"k"}, "permissions": {"price.read"}}))
@@ -61,7 +68,8 @@ func TestDeliveries(t *testing.T) {
 	b.clock.Add(time.Minute)
 	b.failDeliveries(t, k.AccountID, ops)
 
-	_, body = br.get("/notifications/" + ops)
+	_, body := br.get("/notifications/" + ops)
+	token := csrf(t, body)
 	require.Contains(t, body, ">Failed<")
 	require.Regexp(t, `data-label="Attempts">3<`, body)
 	require.Contains(t, body, `<span class="mono">500</span>`)
@@ -115,20 +123,17 @@ func TestDestinationEdit(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	br := b.signedIn(t)
-	_, body := br.get("/notifications/new")
-	token := csrf(t, body)
-	resp, _ := br.post("/notifications", url.Values{"csrf": {token}, "description": {"ops"}, "type": {"url"},
+	id := br.createDestination(t, url.Values{"description": {"ops"}, "type": {"url"},
 		"destination": {"https://hooks.example.com/ops"}, "events": {"api_key.created"}, "active": {"on"}})
-	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	page, _, _ := strings.Cut(resp.Header.Get("Location"), "?")
-	id := strings.TrimPrefix(page, "/notifications/")
+	_, body := br.get("/notifications/" + id)
+	token := csrf(t, body)
 	stored := func() *keygate.NotificationSetting {
 		ns, err := b.svc.GetNotificationSetting(b.ctx, app.OperatorScope(), id)
 		require.NoError(t, err)
 		return ns
 	}
 
-	resp, body = br.post("/notifications/"+id, url.Values{"csrf": {token}, "description": {"ops (typed)"},
+	resp, body := br.post("/notifications/"+id, url.Values{"csrf": {token}, "description": {"ops (typed)"},
 		"destination": {"ftp://hooks.example.com/ops"}, "events": {"api_key.revoked"}})
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	require.Contains(t, body, `id="destination-error"`, "the problem next to its field")

@@ -62,17 +62,13 @@ func TestSendTestEvent(t *testing.T) {
 	b := &bundle{ctx: ctx, svc: svc, dash: dash, srv: srv, clock: clock}
 
 	br := b.signedIn(t)
-	_, body := br.get("/notifications/new")
-	token := csrf(t, body)
 	newDestination := func(desc string) string {
-		resp, _ := br.post("/notifications", url.Values{"csrf": {token}, "description": {desc}, "type": {"url"},
+		return br.createDestination(t, url.Values{"description": {desc}, "type": {"url"},
 			"destination": {receiver.URL + "/" + desc}, "events": {"api_key.created"}})
-		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-		page, _, _ := strings.Cut(resp.Header.Get("Location"), "?")
-		return strings.TrimPrefix(page, "/notifications/")
 	}
 	ops, other := newDestination("ops"), newDestination("other")
-	_, body = br.get("/notifications/" + ops)
+	_, body := br.get("/notifications/" + ops)
+	token := csrf(t, body)
 	require.Contains(t, body, `action="/notifications/`+ops+`/test"`)
 	require.Contains(t, body, ">Send test event</button>")
 
