@@ -73,14 +73,7 @@ func (tx *Tx) FindAPIKeyByID(ctx context.Context, id string) (*keygate.APIKey, e
 
 // FindAPIKeyCredential implements keygate.Tx.
 func (tx *Tx) FindAPIKeyCredential(ctx context.Context, id string) (*keygate.APIKey, error) {
-	const name = "FindAPIKeyCredential"
-	k, err := scanAPIKeyCredential(tx.tx.QueryRowContext(ctx, tx.query(name), id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, keygate.NotFound(id)
-	} else if err != nil {
-		return nil, tx.translate(name, err)
-	}
-	return k, nil
+	return findOne(tx, ctx, "FindAPIKeyCredential", id, scanAPIKeyCredential, id)
 }
 
 // EachRecentAPIKey implements keygate.Tx: one statement whose rows are
