@@ -253,7 +253,7 @@ func (d *Dispatcher) deliverOne(ctx context.Context, c claimed) {
 			d.failed(c.n, res)
 		}
 		d.answered(ctx, c.n.SettingID)
-		d.attempts <- attempt{n: c.n, res: res, at: d.cfg.Now(), done: d.finish}
+		d.attempts <- attempt{n: c.n, res: res, at: d.cfg.Now()}
 		return
 	}
 	d.answered(ctx, c.n.SettingID)

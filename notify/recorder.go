@@ -11,13 +11,12 @@ import (
 // recordBatch is the most attempts one transaction records.
 const recordBatch = 64
 
-// attempt is a delivery attempt made, to record; done is called once it is
-// recorded (or could not be).
+// attempt is a delivery attempt made, to record; its delivery ends
+// (finish) once it is recorded, or could not be.
 type attempt struct {
-	n    *keygate.Notification
-	res  result
-	at   time.Time
-	done func()
+	n   *keygate.Notification
+	res result
+	at  time.Time
 }
 
 // recordLinger is how long gather waits for more attempts to record with
@@ -84,8 +83,8 @@ func (d *Dispatcher) record(ctx context.Context, batches <-chan []attempt) {
 			(*hook)()
 		}
 		d.recordAll(ctx, batch)
-		for _, a := range batch {
-			a.done()
+		for range batch {
+			d.finish()
 		}
 	}
 }
